@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+# Both create .venv when it is missing and install the project into it.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU build by default; GPU users may set TORCH_SPEC to their own build before `make`.
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= dev,postgres,rl
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test bench clean help
+
+help:
+	@echo "make demo   - set up .venv and run the main research job on embedded data"
+	@echo "make test   - set up .venv and run the whole test suite"
+	@echo "make bench  - set up .venv and run benchmarks/ (results in benchmarks/RESULTS.md)"
+	@echo "make clean  - remove .venv and build artefacts"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/qlab demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
