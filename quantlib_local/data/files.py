@@ -103,7 +103,7 @@ def combine_assets(frames: Mapping[str, pd.DataFrame], *, fill_missing: bool = F
     """
     if not frames:
         raise ValidationError("frames", {}, "give at least one {symbol: frame} entry")
-    combined = pd.concat({symbol: frame[list(OHLCV_COLUMNS)] for symbol, frame in frames.items()}, axis=1)
+    combined = pd.concat({symbol: frame[list(OHLCV_COLUMNS)] for symbol, frame in frames.items()}, axis=1, sort=True)
     combined = combined.swaplevel(0, 1, axis=1)
     combined.columns = combined.columns.set_names([FIELD_LEVEL, SYMBOL_LEVEL])
     ordered = pd.MultiIndex.from_product([list(OHLCV_COLUMNS), list(frames)], names=[FIELD_LEVEL, SYMBOL_LEVEL])
