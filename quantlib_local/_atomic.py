@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], None], mode: int = 0o644) -> Path:
     """Call ``write(tmp_path)`` then move the result onto ``path`` atomically.
 
     Parameters
@@ -21,6 +21,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         Final location; parent directories are created.
     write
         Writes the complete content to the temporary path it is given.
+    mode
+        Permissions of the final file (temporary files are created private).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -29,6 +31,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, mode)
         with open(tmp, "rb") as stream:
             os.fsync(stream.fileno())
         os.replace(tmp, target)

@@ -141,7 +141,7 @@ def validate_ohlcv(
         filled = len(canonical) - before
         logger.info("filled %d missing bar(s) in %d gap(s)", filled, len(gaps))
     elif len(gaps):
-        logger.info("%d gap(s) found (%d missing bars); not filled", len(gaps), int(gaps["missing_bars"].sum()))
+        logger.debug("%d gap(s) found (%d missing bars); not filled", len(gaps), int(gaps["missing_bars"].sum()))
 
     return OHLCVReport(
         frame=canonical,
