@@ -129,9 +129,10 @@ def validate_ohlcv(
     symbols = list(canonical["close"].columns) if multi else [None]
     live = _listing_window(blocks, multi)
     _check_values(blocks, live, index, symbols)
-    _check_timestamps(index)
+    spacing = np.diff(index.asi8)  # the index is in nanoseconds after _check_index
+    _check_timestamps(index, spacing)
 
-    freq = _resolve_frequency(index, bar_frequency)
+    freq = _resolve_frequency(spacing, bar_frequency)
     cal = _resolve_calendar(index, freq, calendar)
     gaps = find_gaps(index, freq, cal) if freq is not None else _empty_gaps()
     filled = 0
@@ -237,12 +238,14 @@ def fill_missing_bars(frame: pd.DataFrame) -> pd.DataFrame:
 
 def infer_bar_frequency(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     """The most common spacing between consecutive timestamps, or None with fewer than 2 bars."""
-    if len(index) < 2:
+    return _most_common_spacing(np.diff(index.as_unit("ns").asi8))
+
+
+def _most_common_spacing(spacing_ns: np.ndarray) -> pd.Timedelta | None:
+    positive = spacing_ns[spacing_ns > 0]
+    if not len(positive):
         return None
-    diffs = np.diff(index.as_unit("ns").asi8)
-    values, counts = np.unique(diffs[diffs > 0], return_counts=True)
-    if not len(values):
-        return None
+    values, counts = np.unique(positive, return_counts=True)
     return pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
 
 
@@ -385,10 +388,7 @@ def _raise_if(
     )
 
 
-def _check_timestamps(index: pd.DatetimeIndex) -> None:
-    if len(index) < 2:
-        return
-    diffs = np.diff(index.as_unit("ns").asi8)
+def _check_timestamps(index: pd.DatetimeIndex, diffs: np.ndarray) -> None:
     for rule, bad, what, fix in (
         ("duplicate_timestamp", diffs == 0, "is repeated",
          "drop duplicates, e.g. frame[~frame.index.duplicated(keep='last')]"),
@@ -404,9 +404,9 @@ def _check_timestamps(index: pd.DatetimeIndex) -> None:
             )
 
 
-def _resolve_frequency(index: pd.DatetimeIndex, bar_frequency: str | pd.Timedelta | None) -> pd.Timedelta | None:
+def _resolve_frequency(spacing_ns: np.ndarray, bar_frequency: str | pd.Timedelta | None) -> pd.Timedelta | None:
     if bar_frequency is None:
-        return infer_bar_frequency(index)
+        return _most_common_spacing(spacing_ns)
     try:
         freq = pd.Timedelta(bar_frequency)
     except (ValueError, TypeError):
@@ -421,9 +421,10 @@ def _resolve_calendar(index: pd.DatetimeIndex, freq: pd.Timedelta | None, calend
         if calendar not in ("24/7", "business"):
             raise ValidationError("calendar", calendar, "use '24/7' (crypto) or 'business' (exchange-traded)")
         return calendar
-    daily = freq is not None and freq >= pd.Timedelta(days=1)
-    has_weekend = bool((index.day_of_week >= 5).any()) if len(index) else False
-    return "business" if daily and not has_weekend else "24/7"
+    if freq is None or freq < pd.Timedelta(days=1):
+        return "24/7"
+    day_of_week = (index.asi8 // 86_400_000_000_000 + 3) % 7  # 1970-01-01 was a Thursday (3)
+    return "24/7" if bool((day_of_week >= 5).any()) else "business"
 
 
 def _empty_gaps() -> pd.DataFrame:
