@@ -1,0 +1,80 @@
+"""Risk and performance metrics on simple returns (layer 3: pure math, no I/O).
+
+Every metric takes a Series (one asset; answers a float) or a wide DataFrame (one column
+per asset; answers a Series per column) of simple decimal returns, drops NaN bars per
+column, and takes ``periods_per_year`` explicitly or infers it from the DatetimeIndex
+(:func:`periods_per_year`). Rates are annual decimals. Drawdowns are non-positive
+decimals (-0.25); VaR and CVaR are positive one-bar loss decimals (design eq. 9).
+
+The implementations are hand-written (each module says why); empyrical is used only by
+the tests, as an independent reference on real equity and crypto returns.
+"""
+
+from __future__ import annotations
+
+from quantlib_local.risk.annualisation import Calendar, periods_per_year
+from quantlib_local.risk.capm import alpha, beta
+from quantlib_local.risk.drawdown import DrawdownPeriod, drawdown_series, max_drawdown, max_drawdown_duration
+from quantlib_local.risk.kelly import (
+    DEFAULT_KELLY_MULTIPLIER,
+    fractional_kelly,
+    kelly_fraction,
+    kelly_fraction_from_returns,
+)
+from quantlib_local.risk.performance import (
+    annual_return,
+    annual_volatility,
+    calmar_ratio,
+    downside_deviation,
+    payoff_ratio,
+    profit_factor,
+    sharpe_ratio,
+    sortino_ratio,
+    total_return,
+    win_rate,
+)
+from quantlib_local.risk.summary import PerformanceSummary, performance_summary, performance_table
+from quantlib_local.risk.tail_risk import (
+    DEFAULT_CONFIDENCE,
+    CVaRMethod,
+    VaRMethod,
+    conditional_value_at_risk,
+    cornish_fisher_quantile,
+    tail_ratio,
+    value_at_risk,
+)
+
+__all__ = [
+    "CVaRMethod",
+    "Calendar",
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_KELLY_MULTIPLIER",
+    "DrawdownPeriod",
+    "PerformanceSummary",
+    "VaRMethod",
+    "alpha",
+    "annual_return",
+    "annual_volatility",
+    "beta",
+    "calmar_ratio",
+    "conditional_value_at_risk",
+    "cornish_fisher_quantile",
+    "downside_deviation",
+    "drawdown_series",
+    "fractional_kelly",
+    "kelly_fraction",
+    "kelly_fraction_from_returns",
+    "max_drawdown",
+    "max_drawdown_duration",
+    "payoff_ratio",
+    "performance_summary",
+    "performance_table",
+    "periods_per_year",
+    "profit_factor",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "tail_ratio",
+    "total_return",
+    "value_at_risk",
+    "win_rate",
+]
