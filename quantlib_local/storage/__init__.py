@@ -1,0 +1,94 @@
+"""The SQL store: SQLAlchemy models, engines and sessions, Alembic migrations, repository.
+
+Typical use::
+
+    from quantlib_local.storage import upgrade_database, open_database, session_scope, record_order_intent
+
+    upgrade_database("sqlite:///data/qlab.db")          # once per new version (`qlab db upgrade`)
+    engine = open_database("sqlite:///data/qlab.db")    # refuses a database that is not migrated
+    with session_scope(engine) as session:
+        record_order_intent(session, order, deployment="btc-trend-paper")
+
+PostgreSQL works the same with ``postgresql+psycopg://user:password@host:5432/qlab``.
+Higher layers get dataclasses and DataFrames from the repository functions, never rows.
+"""
+
+from quantlib_local.storage.column_types import Float64, UTCDateTime, utc_now
+from quantlib_local.storage.engine import UPGRADE_COMMAND, create_engine_for, redact_url, session_scope
+from quantlib_local.storage.migrate import (
+    current_revision,
+    downgrade_database,
+    head_revision,
+    open_database,
+    require_current_schema,
+    upgrade_database,
+)
+from quantlib_local.storage.models import (
+    BacktestRunRow,
+    Base,
+    EquitySnapshotRow,
+    FillRow,
+    InstrumentRow,
+    OrderRow,
+    PositionRow,
+)
+from quantlib_local.storage.records import BacktestRun, RunStatus
+from quantlib_local.storage.repository import (
+    finish_backtest_run,
+    load_backtest_run,
+    load_backtest_runs,
+    load_equity_curve,
+    load_fills,
+    load_instruments,
+    load_orders,
+    load_positions,
+    record_backtest_run,
+    record_equity_snapshot,
+    record_fill,
+    record_order_intent,
+    records_frame,
+    update_order_status,
+    upsert_instrument,
+    upsert_position,
+)
+
+__all__ = [
+    "BacktestRun",
+    "BacktestRunRow",
+    "Base",
+    "EquitySnapshotRow",
+    "FillRow",
+    "Float64",
+    "InstrumentRow",
+    "OrderRow",
+    "PositionRow",
+    "RunStatus",
+    "UPGRADE_COMMAND",
+    "UTCDateTime",
+    "create_engine_for",
+    "current_revision",
+    "downgrade_database",
+    "finish_backtest_run",
+    "head_revision",
+    "load_backtest_run",
+    "load_backtest_runs",
+    "load_equity_curve",
+    "load_fills",
+    "load_instruments",
+    "load_orders",
+    "load_positions",
+    "open_database",
+    "record_backtest_run",
+    "record_equity_snapshot",
+    "record_fill",
+    "record_order_intent",
+    "records_frame",
+    "redact_url",
+    "require_current_schema",
+    "session_scope",
+    "update_order_status",
+    "upsert_instrument",
+    "upgrade_database",
+    "upsert_position",
+    "utc_now",
+]

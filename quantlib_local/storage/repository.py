@@ -1,0 +1,696 @@
+"""Read and write the store in terms of the core dataclasses.
+
+Every function takes the :class:`~sqlalchemy.orm.Session` of a
+:func:`~quantlib_local.storage.session_scope` and leaves committing to it, so several
+writes form one transaction. Inputs are validated before anything is written; a broken
+contract raises :class:`~quantlib_local.exceptions.ValidationError` naming the field,
+the value and the fix.
+
+The live runner's sequence is: :func:`record_order_intent` (status ``intent``, committed
+*before* the order is sent), :func:`update_order_status` as the venue answers,
+:func:`record_fill` for each execution (idempotent per ``trade_id``) and
+:func:`upsert_position`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import numbers
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quantlib_local.core import Fill, Instrument, Order, OrderStatus, Position
+from quantlib_local.exceptions import ValidationError
+from quantlib_local.storage.column_types import utc_now
+from quantlib_local.storage.models import (
+    BacktestRunRow,
+    EquitySnapshotRow,
+    FillRow,
+    InstrumentRow,
+    OrderRow,
+    PositionRow,
+)
+from quantlib_local.storage.records import BacktestRun, RunStatus, require_utc
+
+logger = logging.getLogger(__name__)
+
+RecordT = TypeVar("RecordT")
+
+EQUITY_COLUMNS: tuple[str, ...] = ("equity", "cash", "exposure")
+"""Columns of the frame returned by :func:`load_equity_curve`."""
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _require_name(field: str, value: str | None, example: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, value, f"give a non-empty name, e.g. {example!r}")
+
+
+def _finite_float(field: str, value: float) -> float:
+    """Return ``value`` (a Python or NumPy real) as a plain float any driver can bind; refuse NaN and inf."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValidationError(field, value, "give a finite number")
+    return float(value)
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _json_ready(field: str, value: Any) -> dict[str, Any]:
+    """Return ``value`` as plain JSON types, refusing NaN/inf (PostgreSQL JSON rejects them)."""
+    if not isinstance(value, dict):
+        raise ValidationError(field, value, "pass a dict of JSON-serialisable values")
+    try:
+        text = json.dumps(value, allow_nan=False, default=_json_default)
+    except ValueError as error:
+        raise ValidationError(
+            field,
+            value,
+            "replace NaN and infinite values with None (an undefined metric) before recording",
+            detail=str(error),
+        ) from None
+    except TypeError as error:
+        raise ValidationError(
+            field, value, "use only str, int, float, bool, None, lists and dicts (convert other objects)", detail=str(error)
+        ) from None
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _order_row(session: Session, client_order_id: str) -> OrderRow:
+    row = session.scalar(select(OrderRow).where(OrderRow.client_order_id == client_order_id))
+    if row is None:
+        raise ValidationError(
+            "client_order_id", client_order_id, "record the order with record_order_intent() before using it"
+        )
+    return row
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+def upsert_instrument(session: Session, instrument: Instrument) -> None:
+    """Insert ``instrument``, or update the stored one with the same venue and symbol."""
+    tick_size = _finite_float("tick_size", instrument.tick_size)
+    lot_size = _finite_float("lot_size", instrument.lot_size)
+    row = session.scalar(
+        select(InstrumentRow).where(InstrumentRow.venue == instrument.venue, InstrumentRow.symbol == instrument.symbol)
+    )
+    if row is None:
+        row = InstrumentRow(venue=instrument.venue, symbol=instrument.symbol)
+        session.add(row)
+    row.asset_class = instrument.asset_class
+    row.quote_currency = instrument.quote_currency
+    row.tick_size = tick_size
+    row.lot_size = lot_size
+    session.flush()
+
+
+def load_instruments(session: Session, *, venue: str | None = None) -> list[Instrument]:
+    """Return the stored instruments, optionally of one venue, ordered by venue and symbol."""
+    query = select(InstrumentRow).order_by(InstrumentRow.venue, InstrumentRow.symbol)
+    if venue is not None:
+        query = query.where(InstrumentRow.venue == venue)
+    return [
+        Instrument(
+            symbol=row.symbol,
+            venue=row.venue,
+            asset_class=row.asset_class,
+            quote_currency=row.quote_currency,
+            tick_size=row.tick_size,
+            lot_size=row.lot_size,
+        )
+        for row in session.scalars(query)
+    ]
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def record_order_intent(
+    session: Session, order: Order, *, deployment: str | None = None, run_id: str | None = None
+) -> None:
+    """Write an order intent; call (and commit) this *before* the order is sent.
+
+    Parameters
+    ----------
+    session
+        Session of a :func:`~quantlib_local.storage.session_scope`.
+    order
+        The order, with status ``intent`` and its deterministic ``client_order_id``.
+    deployment
+        Name of the live or paper deployment that owns the order.
+    run_id
+        Id of the backtest or paper run the order belongs to.
+
+    Raises
+    ------
+    ValidationError
+        When the status is not ``intent``, the ``client_order_id`` is already recorded
+        (reconcile the stored order instead of sending it again), or ``run_id`` is
+        unknown.
+    """
+    if order.status is not OrderStatus.INTENT:
+        raise ValidationError(
+            "status",
+            order.status.value,
+            "record the order with status='intent' before sending it, then call update_order_status()",
+        )
+    if deployment is not None:
+        _require_name("deployment", deployment, "btc-trend-paper")
+    if run_id is not None and session.get(BacktestRunRow, run_id) is None:
+        raise ValidationError("run_id", run_id, "record the run with record_backtest_run() first, or pass run_id=None")
+    existing = session.scalar(select(OrderRow.status).where(OrderRow.client_order_id == order.client_order_id))
+    if existing is not None:
+        raise ValidationError(
+            "client_order_id",
+            order.client_order_id,
+            "this order is already recorded; load it with load_orders() and reconcile it instead of sending it again",
+            detail=f"stored with status {existing.value!r}",
+        )
+    quantity = _finite_float("quantity", order.quantity)
+    session.add(
+        OrderRow(
+            client_order_id=order.client_order_id,
+            venue=order.venue,
+            symbol=order.symbol,
+            side=order.side,
+            order_type=order.order_type,
+            quantity=quantity,
+            limit_price=_optional_float(order.limit_price),
+            stop_price=_optional_float(order.stop_price),
+            trail_percent=_optional_float(order.trail_percent),
+            status=order.status,
+            exchange_order_id=order.exchange_order_id,
+            created_at=order.created_at,
+            updated_at=order.created_at,
+            run_id=run_id,
+            deployment=deployment,
+        )
+    )
+    session.flush()
+    logger.debug("recorded order intent %s (%s)", order.client_order_id, deployment or run_id or "no owner")
+
+
+def _order_from_row(row: OrderRow) -> Order:
+    return Order(
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=row.side,
+        quantity=row.quantity,
+        created_at=row.created_at,
+        order_type=row.order_type,
+        limit_price=row.limit_price,
+        stop_price=row.stop_price,
+        trail_percent=row.trail_percent,
+        venue=row.venue,
+        status=row.status,
+        exchange_order_id=row.exchange_order_id,
+    )
+
+
+def update_order_status(
+    session: Session,
+    client_order_id: str,
+    status: OrderStatus | str,
+    *,
+    exchange_order_id: str | None = None,
+    updated_at: datetime | None = None,
+) -> Order:
+    """Move a recorded order to ``status`` and return it.
+
+    Parameters
+    ----------
+    client_order_id
+        Id the order was recorded with.
+    status
+        New status, e.g. ``"in_flight"`` just before sending, ``"open"`` once acknowledged.
+    exchange_order_id
+        The venue's id, once known; None keeps the stored one.
+    updated_at
+        Time of the change (UTC); defaults to now.
+
+    Raises
+    ------
+    ValidationError
+        When the order is unknown or the status or time is invalid.
+    """
+    try:
+        new_status = OrderStatus(status)
+    except ValueError:
+        allowed = ", ".join(s.value for s in OrderStatus)
+        raise ValidationError("status", status, f"use one of: {allowed}") from None
+    when = utc_now() if updated_at is None else updated_at
+    require_utc("updated_at", when)
+    row = _order_row(session, client_order_id)
+    row.status = new_status
+    if exchange_order_id is not None:
+        row.exchange_order_id = exchange_order_id
+    row.updated_at = when
+    session.flush()
+    logger.debug("order %s is now %s", client_order_id, new_status.value)
+    return _order_from_row(row)
+
+
+def load_orders(
+    session: Session,
+    *,
+    deployment: str | None = None,
+    run_id: str | None = None,
+    statuses: Iterable[OrderStatus | str] | None = None,
+    symbol: str | None = None,
+) -> list[Order]:
+    """Return recorded orders, oldest first, filtered by every argument that is given.
+
+    ``statuses=["intent", "in_flight"]`` gives the orders a start-up reconciliation must
+    resolve.
+    """
+    query = select(OrderRow).order_by(OrderRow.created_at, OrderRow.id)
+    if deployment is not None:
+        query = query.where(OrderRow.deployment == deployment)
+    if run_id is not None:
+        query = query.where(OrderRow.run_id == run_id)
+    if symbol is not None:
+        query = query.where(OrderRow.symbol == symbol)
+    if statuses is not None:
+        wanted = []
+        for status in statuses:
+            try:
+                wanted.append(OrderStatus(status))
+            except ValueError:
+                allowed = ", ".join(s.value for s in OrderStatus)
+                raise ValidationError("statuses", status, f"use values from: {allowed}") from None
+        query = query.where(OrderRow.status.in_(wanted))
+    return [_order_from_row(row) for row in session.scalars(query)]
+
+
+# --------------------------------------------------------------------------- fills
+
+
+def record_fill(session: Session, fill: Fill) -> bool:
+    """Record one execution of a recorded order.
+
+    Recording is idempotent per ``(client_order_id, trade_id)``: reconciliation may
+    fetch the same trade again.
+
+    Returns
+    -------
+    bool
+        True when the fill was written, False when a fill with the same ``trade_id`` was
+        already recorded for this order.
+
+    Raises
+    ------
+    ValidationError
+        When the order is unknown or the fill's symbol, side or venue differ from it.
+    """
+    order = _order_row(session, fill.client_order_id)
+    for field, fill_value, order_value in (
+        ("symbol", fill.symbol, order.symbol),
+        ("side", fill.side, order.side),
+        ("venue", fill.venue, order.venue),
+    ):
+        if fill_value != order_value:
+            shown = order_value.value if isinstance(order_value, Enum) else order_value
+            raise ValidationError(
+                field, fill_value, f"use the order's {field} {shown!r}, or the client_order_id of the right order"
+            )
+    if fill.trade_id is not None:
+        duplicate = session.scalar(
+            select(FillRow.id).where(FillRow.client_order_id == fill.client_order_id, FillRow.trade_id == fill.trade_id)
+        )
+        if duplicate is not None:
+            logger.debug("fill %s of %s already recorded", fill.trade_id, fill.client_order_id)
+            return False
+    price = _finite_float("price", fill.price)
+    quantity = _finite_float("quantity", fill.quantity)
+    fee = _finite_float("fee", fill.fee)
+    session.add(
+        FillRow(
+            client_order_id=fill.client_order_id,
+            trade_id=fill.trade_id,
+            price=price,
+            quantity=quantity,
+            fee=fee,
+            fee_currency=fill.fee_currency,
+            timestamp=fill.timestamp,
+        )
+    )
+    session.flush()
+    return True
+
+
+def load_fills(
+    session: Session,
+    *,
+    client_order_id: str | None = None,
+    deployment: str | None = None,
+    run_id: str | None = None,
+) -> list[Fill]:
+    """Return recorded fills, oldest first, filtered by every argument that is given."""
+    query = select(FillRow, OrderRow).join(FillRow.order).order_by(FillRow.timestamp, FillRow.id)
+    if client_order_id is not None:
+        query = query.where(FillRow.client_order_id == client_order_id)
+    if deployment is not None:
+        query = query.where(OrderRow.deployment == deployment)
+    if run_id is not None:
+        query = query.where(OrderRow.run_id == run_id)
+    return [
+        Fill(
+            client_order_id=fill.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            quantity=fill.quantity,
+            price=fill.price,
+            fee=fill.fee,
+            timestamp=fill.timestamp,
+            venue=order.venue,
+            fee_currency=fill.fee_currency,
+            trade_id=fill.trade_id,
+        )
+        for fill, order in session.execute(query)
+    ]
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def upsert_position(
+    session: Session, position: Position, *, deployment: str, updated_at: datetime | None = None
+) -> None:
+    """Store ``position`` for ``deployment``, replacing the stored one of the same venue and symbol.
+
+    Parameters
+    ----------
+    position
+        The net holding after the latest fill.
+    deployment
+        Deployment (or account) that owns the position.
+    updated_at
+        Time of the change (UTC); defaults to now.
+    """
+    _require_name("deployment", deployment, "btc-trend-paper")
+    quantity = _finite_float("quantity", position.quantity)
+    average_price = _finite_float("average_price", position.average_price)
+    realized_pnl = _finite_float("realized_pnl", position.realized_pnl)
+    when = utc_now() if updated_at is None else updated_at
+    require_utc("updated_at", when)
+    row = session.scalar(
+        select(PositionRow)
+        .where(
+            PositionRow.deployment == deployment,
+            PositionRow.venue == position.venue,
+            PositionRow.symbol == position.symbol,
+        )
+        .with_for_update()
+    )
+    if row is None:
+        row = PositionRow(deployment=deployment, venue=position.venue, symbol=position.symbol)
+        session.add(row)
+    row.quantity = quantity
+    row.average_price = average_price
+    row.realized_pnl = realized_pnl
+    row.updated_at = when
+    session.flush()
+
+
+def load_positions(session: Session, deployment: str) -> list[Position]:
+    """Return the stored positions of ``deployment`` (flat ones included), by venue and symbol."""
+    query = (
+        select(PositionRow)
+        .where(PositionRow.deployment == deployment)
+        .order_by(PositionRow.venue, PositionRow.symbol)
+    )
+    return [
+        Position(
+            symbol=row.symbol,
+            quantity=row.quantity,
+            average_price=row.average_price,
+            realized_pnl=row.realized_pnl,
+            venue=row.venue,
+        )
+        for row in session.scalars(query)
+    ]
+
+
+# --------------------------------------------------------------------------- backtest runs
+
+
+def _run_from_row(row: BacktestRunRow) -> BacktestRun:
+    return BacktestRun(
+        run_id=row.id,
+        strategy_name=row.strategy_name,
+        parameters=row.parameters,
+        data_start=row.data_start,
+        data_end=row.data_end,
+        data_hash=row.data_hash,
+        code_version=row.code_version,
+        created_at=row.created_at,
+        metrics=row.metrics,
+        status=row.status,
+    )
+
+
+def record_backtest_run(
+    session: Session,
+    *,
+    strategy_name: str,
+    parameters: dict[str, Any],
+    data_start: datetime,
+    data_end: datetime,
+    data_hash: str,
+    code_version: str,
+    metrics: dict[str, Any] | None = None,
+    status: RunStatus | str = RunStatus.COMPLETED,
+    run_id: str | None = None,
+    created_at: datetime | None = None,
+) -> BacktestRun:
+    """Record a backtest run and return it with its id.
+
+    Record a run as ``status="running"`` before it starts and complete it with
+    :func:`finish_backtest_run`, or record it once with its metrics when done.
+
+    Parameters
+    ----------
+    strategy_name, parameters
+        What ran.
+    data_start, data_end, data_hash
+        On which data (UTC range and content hash).
+    code_version
+        Git commit or package version.
+    metrics
+        Results; use None for an undefined metric (NaN is refused: PostgreSQL JSON
+        cannot hold it).
+    status
+        ``"running"``, ``"completed"`` (default) or ``"failed"``.
+    run_id
+        Chosen id; a UUID4 hex string by default.
+    created_at
+        Time of recording (UTC); defaults to now.
+
+    Raises
+    ------
+    ValidationError
+        When a value breaks the contract of :class:`~quantlib_local.storage.BacktestRun`,
+        parameters or metrics are not JSON-serialisable, or ``run_id`` is taken.
+    """
+    run = BacktestRun(
+        run_id=uuid.uuid4().hex if run_id is None else run_id,
+        strategy_name=strategy_name,
+        parameters=_json_ready("parameters", parameters),
+        data_start=data_start,
+        data_end=data_end,
+        data_hash=data_hash,
+        code_version=code_version,
+        created_at=utc_now() if created_at is None else created_at,
+        metrics=_json_ready("metrics", {} if metrics is None else metrics),
+        status=status,
+    )
+    if session.get(BacktestRunRow, run.run_id) is not None:
+        raise ValidationError("run_id", run.run_id, "choose a new run_id, or pass run_id=None for a fresh UUID")
+    session.add(
+        BacktestRunRow(
+            id=run.run_id,
+            strategy_name=run.strategy_name,
+            parameters=run.parameters,
+            data_start=run.data_start,
+            data_end=run.data_end,
+            data_hash=run.data_hash,
+            code_version=run.code_version,
+            metrics=run.metrics,
+            status=run.status,
+            created_at=run.created_at,
+        )
+    )
+    session.flush()
+    logger.debug("recorded backtest run %s of %s", run.run_id, run.strategy_name)
+    return run
+
+
+def _run_row(session: Session, run_id: str) -> BacktestRunRow:
+    row = session.get(BacktestRunRow, run_id)
+    if row is None:
+        raise ValidationError("run_id", run_id, "pass the id returned by record_backtest_run()")
+    return row
+
+
+def finish_backtest_run(
+    session: Session, run_id: str, *, metrics: dict[str, Any], status: RunStatus | str = RunStatus.COMPLETED
+) -> BacktestRun:
+    """Store the metrics and final status of a recorded run and return it."""
+    try:
+        final_status = RunStatus(status)
+    except ValueError:
+        allowed = ", ".join(s.value for s in RunStatus)
+        raise ValidationError("status", status, f"use one of: {allowed}") from None
+    clean_metrics = _json_ready("metrics", metrics)
+    row = _run_row(session, run_id)
+    row.metrics = clean_metrics
+    row.status = final_status
+    session.flush()
+    return _run_from_row(row)
+
+
+def load_backtest_run(session: Session, run_id: str) -> BacktestRun:
+    """Return one recorded run.
+
+    Raises
+    ------
+    ValidationError
+        When no run has this id.
+    """
+    return _run_from_row(_run_row(session, run_id))
+
+
+def load_backtest_runs(session: Session, *, strategy_name: str | None = None) -> list[BacktestRun]:
+    """Return recorded runs, oldest first, optionally of one strategy."""
+    query = select(BacktestRunRow).order_by(BacktestRunRow.created_at, BacktestRunRow.id)
+    if strategy_name is not None:
+        query = query.where(BacktestRunRow.strategy_name == strategy_name)
+    return [_run_from_row(row) for row in session.scalars(query)]
+
+
+# --------------------------------------------------------------------------- equity
+
+
+def record_equity_snapshot(
+    session: Session,
+    *,
+    timestamp: datetime,
+    equity: float,
+    cash: float,
+    exposure: float,
+    deployment: str | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Record the account value at ``timestamp`` for a deployment or a backtest run.
+
+    Parameters
+    ----------
+    timestamp
+        UTC time of the snapshot; one snapshot per owner and timestamp.
+    equity, cash
+        Account value and free cash, in the account currency.
+    exposure
+        Gross market value of open positions, in the account currency.
+    deployment, run_id
+        The owner: give exactly one.
+    """
+    if (deployment is None) == (run_id is None):
+        raise ValidationError(
+            "deployment", deployment, "give exactly one of deployment= or run_id=", detail=f"run_id={run_id!r}"
+        )
+    require_utc("timestamp", timestamp)
+    values = {
+        "equity": _finite_float("equity", equity),
+        "cash": _finite_float("cash", cash),
+        "exposure": _finite_float("exposure", exposure),
+    }
+    if deployment is not None:
+        _require_name("deployment", deployment, "btc-trend-paper")
+        owner = EquitySnapshotRow.deployment == deployment
+    else:
+        assert run_id is not None
+        _run_row(session, run_id)
+        owner = EquitySnapshotRow.run_id == run_id
+    taken = session.scalar(select(EquitySnapshotRow.id).where(owner, EquitySnapshotRow.timestamp == timestamp))
+    if taken is not None:
+        raise ValidationError(
+            "timestamp", timestamp, "record one snapshot per timestamp; this owner already has one at this time"
+        )
+    session.add(
+        EquitySnapshotRow(
+            deployment=deployment,
+            run_id=run_id,
+            timestamp=timestamp,
+            **values,
+        )
+    )
+    session.flush()
+
+
+def load_equity_curve(session: Session, *, deployment: str | None = None, run_id: str | None = None) -> pd.DataFrame:
+    """Return the equity snapshots of one owner as a frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a UTC ``DatetimeIndex`` named ``timestamp`` (increasing), with float64
+        columns ``equity``, ``cash`` and ``exposure``.
+    """
+    if (deployment is None) == (run_id is None):
+        raise ValidationError(
+            "deployment", deployment, "give exactly one of deployment= or run_id=", detail=f"run_id={run_id!r}"
+        )
+    owner = EquitySnapshotRow.deployment == deployment if deployment is not None else EquitySnapshotRow.run_id == run_id
+    rows = session.execute(
+        select(EquitySnapshotRow.timestamp, EquitySnapshotRow.equity, EquitySnapshotRow.cash, EquitySnapshotRow.exposure)
+        .where(owner)
+        .order_by(EquitySnapshotRow.timestamp)
+    ).all()
+    index = pd.DatetimeIndex(pd.to_datetime([row[0] for row in rows], utc=True), name="timestamp")
+    values = np.array([row[1:] for row in rows], dtype=np.float64).reshape(len(rows), len(EQUITY_COLUMNS))
+    return pd.DataFrame(values, index=index, columns=list(EQUITY_COLUMNS))
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def records_frame(records: Sequence[RecordT], record_type: type[RecordT]) -> pd.DataFrame:
+    """Return dataclass records (orders, fills, positions, runs) as a frame, one row each.
+
+    Enum members become their string values; the columns are the dataclass fields, also
+    when ``records`` is empty.
+    """
+    if not dataclasses.is_dataclass(record_type):
+        raise ValidationError("record_type", record_type, "pass a dataclass type such as Order or Fill")
+    columns = [f.name for f in dataclasses.fields(record_type)]
+    rows = [
+        {name: _plain(getattr(record, name)) for name in columns}
+        for record in records
+    ]
+    return pd.DataFrame(rows, columns=columns)
