@@ -22,6 +22,7 @@ from quantlib_local.exceptions import QuantLabError
 logger = logging.getLogger("quantlib_local.cli")
 ENTRY_POINT_GROUP = "qlab.commands"
 EXIT_USER_ERROR = 2
+NOISY_LIBRARY_LOGGERS = ("alembic", "ccxt", "numba", "matplotlib")
 
 
 class QuantLabGroup(click.Group):
@@ -54,6 +55,8 @@ def cli(ctx: click.Context, log_level: str | None, debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    for noisy in NOISY_LIBRARY_LOGGERS:  # their INFO lines drown ours; --log-level DEBUG shows them
+        logging.getLogger(noisy).setLevel(settings.log_level if settings.log_level == "DEBUG" else "WARNING")
     ctx.obj = settings
 
 
