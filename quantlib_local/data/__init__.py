@@ -11,7 +11,9 @@ from quantlib_local.data.contract import (
     ohlcv_from_rows,
     validate_ohlcv,
 )
+from quantlib_local.data.ccxt_history import RetryPolicy, fetch_ohlcv_history
 from quantlib_local.data.files import combine_assets, load_ohlcv, load_ohlcv_many, load_price_table
+from quantlib_local.data.parquet_cache import OHLCVCache, cached_ohlcv
 from quantlib_local.data.synthetic import (
     DEFAULT_VENUES,
     QUOTE_COLUMNS,
@@ -46,8 +48,12 @@ __all__ = [
     "multi_venue_quotes",
     "regime_switching_bars",
     "BundledDataset",
+    "OHLCVCache",
     "OHLCVReport",
+    "RetryPolicy",
+    "cached_ohlcv",
     "combine_assets",
+    "fetch_ohlcv_history",
     "fill_missing_bars",
     "fill_ohlcv_gaps",
     "find_gaps",
