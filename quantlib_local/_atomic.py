@@ -1,4 +1,4 @@
-"""Atomic file writes: write beside the target, fsync, then ``os.replace``.
+"""Atomic file writes: write beside the target, fsync, ``os.replace``, fsync the folder.
 
 A crash or an exception mid-write leaves the previous file intact and no temporary
 file behind, which is what caches and published artefacts promise.
@@ -38,7 +38,22 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], mode: int = 0o
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_directory(target.parent)
     return target
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Persist the rename itself (POSIX); a no-op where folders cannot be opened."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:

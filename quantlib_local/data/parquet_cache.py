@@ -432,23 +432,8 @@ def _write_table(table: pa.Table, path: Path) -> None:
 
 
 def _atomic_write(path: Path, table: pa.Table) -> None:
-    """Write beside ``path``, fsync, ``os.replace`` (:mod:`quantlib_local._atomic`); then fsync the folder."""
+    """Write beside ``path``, fsync, ``os.replace``, fsync the folder (:mod:`quantlib_local._atomic`)."""
     atomic_write(path, lambda temporary: _write_table(table, temporary))
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Persist the rename itself (POSIX); a no-op where folders cannot be opened."""
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def _merge(pieces: list[pd.DataFrame]) -> pd.DataFrame:
