@@ -45,7 +45,11 @@ class QuantLabGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, log_level: str | None, debug: bool) -> None:
     """Quant research workbench: data, research jobs and (through plug-ins) live deployment."""
-    from quantlib_local.config import SecretRedactingFilter, load_settings, secret_values
+    from quantlib_local.config import (
+        SecretRedactingFilter,
+        load_settings,
+        secret_values,
+    )
 
     overrides = {"log_level": log_level} if log_level else {}
     settings = load_settings(**overrides)

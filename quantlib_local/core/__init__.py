@@ -1,8 +1,21 @@
 """Plain domain types shared by research, backtest and live code."""
 
-from quantlib_local.core.bars import FIELD_LEVEL, INDEX_NAME, OHLCV_COLUMNS, SYMBOL_LEVEL
+from quantlib_local.core.bars import (
+    FIELD_LEVEL,
+    INDEX_NAME,
+    OHLCV_COLUMNS,
+    SYMBOL_LEVEL,
+)
 from quantlib_local.core.instrument import AssetClass, Instrument
-from quantlib_local.core.orders import Fill, Order, OrderSide, OrderStatus, OrderType, Position, Signal
+from quantlib_local.core.orders import (
+    Fill,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    Signal,
+)
 
 __all__ = [
     "AssetClass",

@@ -1,6 +1,12 @@
 """Market data: the OHLCV contract, loaders, the exchange cache and synthetic generators."""
 
-from quantlib_local.data.bundled import BUNDLED_DATASETS, BundledDataset, list_bundled, load_bundled
+from quantlib_local.data.bundled import (
+    BUNDLED_DATASETS,
+    BundledDataset,
+    list_bundled,
+    load_bundled,
+)
+from quantlib_local.data.ccxt_history import RetryPolicy, fetch_ohlcv_history
 from quantlib_local.data.contract import (
     OHLCVReport,
     fill_missing_bars,
@@ -11,8 +17,12 @@ from quantlib_local.data.contract import (
     ohlcv_from_rows,
     validate_ohlcv,
 )
-from quantlib_local.data.ccxt_history import RetryPolicy, fetch_ohlcv_history
-from quantlib_local.data.files import combine_assets, load_ohlcv, load_ohlcv_many, load_price_table
+from quantlib_local.data.files import (
+    combine_assets,
+    load_ohlcv,
+    load_ohlcv_many,
+    load_price_table,
+)
 from quantlib_local.data.parquet_cache import OHLCVCache, cached_ohlcv
 from quantlib_local.data.synthetic import (
     DEFAULT_VENUES,

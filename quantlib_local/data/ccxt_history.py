@@ -44,7 +44,11 @@ from tqdm.auto import tqdm
 
 from quantlib_local._typing import SeedLike
 from quantlib_local.data.contract import ohlcv_from_rows, validate_ohlcv
-from quantlib_local.exceptions import DataSourceError, OHLCVValidationError, ValidationError
+from quantlib_local.exceptions import (
+    DataSourceError,
+    OHLCVValidationError,
+    ValidationError,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from quantlib_local.core.bars import FIELD_LEVEL, INDEX_NAME, OHLCV_COLUMNS, SYMBOL_LEVEL
+from quantlib_local.core.bars import (
+    FIELD_LEVEL,
+    INDEX_NAME,
+    OHLCV_COLUMNS,
+    SYMBOL_LEVEL,
+)
 from quantlib_local.exceptions import OHLCVValidationError, ValidationError
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from quantlib_local.core.bars import FIELD_LEVEL, INDEX_NAME, OHLCV_COLUMNS, SYMBOL_LEVEL
-from quantlib_local.data.contract import fill_missing_bars, ohlcv_from_rows, validate_ohlcv
+from quantlib_local.core.bars import (
+    FIELD_LEVEL,
+    INDEX_NAME,
+    OHLCV_COLUMNS,
+    SYMBOL_LEVEL,
+)
+from quantlib_local.data.contract import (
+    fill_missing_bars,
+    ohlcv_from_rows,
+    validate_ohlcv,
+)
 from quantlib_local.exceptions import DataSourceError, ValidationError
 
 logger = logging.getLogger(__name__)

@@ -51,7 +51,11 @@ from quantlib_local.data.ccxt_history import (
     to_epoch_ms,
 )
 from quantlib_local.data.contract import ohlcv_from_rows, validate_ohlcv
-from quantlib_local.exceptions import DataSourceError, OHLCVValidationError, ValidationError
+from quantlib_local.exceptions import (
+    DataSourceError,
+    OHLCVValidationError,
+    ValidationError,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,12 @@ from typing import Generic, NamedTuple
 import numpy as np
 
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.indicators._inputs import IndicatorInput, check_window, from_column_block, to_column_block
+from quantlib_local.indicators._inputs import (
+    IndicatorInput,
+    check_window,
+    from_column_block,
+    to_column_block,
+)
 from quantlib_local.indicators._rolling import BANDS, rolling_window_kernel
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,12 @@ import numpy as np
 
 from quantlib_local._typing import Float64Array
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.indicators._inputs import IndicatorInput, check_window, from_column_block, to_column_block
+from quantlib_local.indicators._inputs import (
+    IndicatorInput,
+    check_window,
+    from_column_block,
+    to_column_block,
+)
 
 logger = logging.getLogger(__name__)
 

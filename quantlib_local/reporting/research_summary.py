@@ -22,7 +22,14 @@ from plotly.subplots import make_subplots
 from quantlib_local import __version__
 from quantlib_local._atomic import atomic_write_text
 from quantlib_local.data import load_bundled, validate_ohlcv
-from quantlib_local.indicators import atr, bollinger_bands, macd, rsi, simple_returns, sma
+from quantlib_local.indicators import (
+    atr,
+    bollinger_bands,
+    macd,
+    rsi,
+    simple_returns,
+    sma,
+)
 from quantlib_local.risk import PerformanceSummary, drawdown_series, performance_summary
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from quantlib_local.risk.annualisation import Calendar, periods_per_year
 from quantlib_local.risk.capm import alpha, beta
-from quantlib_local.risk.drawdown import DrawdownPeriod, drawdown_series, max_drawdown, max_drawdown_duration
+from quantlib_local.risk.drawdown import (
+    DrawdownPeriod,
+    drawdown_series,
+    max_drawdown,
+    max_drawdown_duration,
+)
 from quantlib_local.risk.kelly import (
     DEFAULT_KELLY_MULTIPLIER,
     fractional_kelly,
@@ -33,7 +38,11 @@ from quantlib_local.risk.performance import (
     total_return,
     win_rate,
 )
-from quantlib_local.risk.summary import PerformanceSummary, performance_summary, performance_table
+from quantlib_local.risk.summary import (
+    PerformanceSummary,
+    performance_summary,
+    performance_table,
+)
 from quantlib_local.risk.tail_risk import (
     DEFAULT_CONFIDENCE,
     CVaRMethod,

@@ -29,7 +29,12 @@ import numpy as np
 import pandas as pd
 
 from quantlib_local.risk._nanstats import nan_count, nan_mean, nan_mean_and_std, nan_std
-from quantlib_local.risk._validation import MetricValue, check_annual_rate, coerce_returns, per_period_rate
+from quantlib_local.risk._validation import (
+    MetricValue,
+    check_annual_rate,
+    coerce_returns,
+    per_period_rate,
+)
 from quantlib_local.risk.annualisation import resolve_periods_per_year
 from quantlib_local.risk.drawdown import max_drawdown_of_block
 

@@ -19,11 +19,23 @@ import numpy as np
 import pandas as pd
 
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.risk._validation import check_annual_rate, check_open_unit_interval, coerce_returns
+from quantlib_local.risk._validation import (
+    check_annual_rate,
+    check_open_unit_interval,
+    coerce_returns,
+)
 from quantlib_local.risk.annualisation import resolve_periods_per_year
 from quantlib_local.risk.capm import alpha, beta
-from quantlib_local.risk.drawdown import DrawdownPeriod, max_drawdown, max_drawdown_duration
-from quantlib_local.risk.kelly import DEFAULT_KELLY_MULTIPLIER, check_multiplier, kelly_fraction_from_returns
+from quantlib_local.risk.drawdown import (
+    DrawdownPeriod,
+    max_drawdown,
+    max_drawdown_duration,
+)
+from quantlib_local.risk.kelly import (
+    DEFAULT_KELLY_MULTIPLIER,
+    check_multiplier,
+    kelly_fraction_from_returns,
+)
 from quantlib_local.risk.performance import (
     annual_return,
     annual_volatility,
@@ -36,7 +48,12 @@ from quantlib_local.risk.performance import (
     total_return,
     win_rate,
 )
-from quantlib_local.risk.tail_risk import DEFAULT_CONFIDENCE, conditional_value_at_risk, tail_ratio, value_at_risk
+from quantlib_local.risk.tail_risk import (
+    DEFAULT_CONFIDENCE,
+    conditional_value_at_risk,
+    tail_ratio,
+    value_at_risk,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -51,8 +51,17 @@ from scipy.stats import norm
 
 from quantlib_local._typing import Float64Array
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.risk._nanstats import nan_count, nan_excess_kurtosis, nan_mean_and_std, nan_skewness
-from quantlib_local.risk._validation import MetricValue, check_open_unit_interval, coerce_returns
+from quantlib_local.risk._nanstats import (
+    nan_count,
+    nan_excess_kurtosis,
+    nan_mean_and_std,
+    nan_skewness,
+)
+from quantlib_local.risk._validation import (
+    MetricValue,
+    check_open_unit_interval,
+    coerce_returns,
+)
 
 logger = logging.getLogger(__name__)
 

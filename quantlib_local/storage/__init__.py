@@ -10,11 +10,29 @@ Typical use::
         record_order_intent(session, order, deployment="btc-trend-paper")
 
 PostgreSQL works the same with ``postgresql+psycopg://user:password@host:5432/qlab``.
-Higher layers get dataclasses and DataFrames from the repository functions, never rows.
+Higher layers get dataclasses and DataFrames from the ledger and run-record functions, never rows.
 """
 
 from quantlib_local.storage.column_types import Float64, UTCDateTime, utc_now
-from quantlib_local.storage.engine import UPGRADE_COMMAND, create_engine_for, redact_url, session_scope
+from quantlib_local.storage.engine import (
+    UPGRADE_COMMAND,
+    create_engine_for,
+    redact_url,
+    session_scope,
+)
+from quantlib_local.storage.ledger import (
+    load_equity_curve,
+    load_fills,
+    load_instruments,
+    load_orders,
+    load_positions,
+    record_equity_snapshot,
+    record_fill,
+    record_order_intent,
+    update_order_status,
+    upsert_instrument,
+    upsert_position,
+)
 from quantlib_local.storage.migrate import (
     current_revision,
     downgrade_database,
@@ -33,23 +51,12 @@ from quantlib_local.storage.models import (
     PositionRow,
 )
 from quantlib_local.storage.records import BacktestRun, RunStatus
-from quantlib_local.storage.repository import (
+from quantlib_local.storage.run_records import (
     finish_backtest_run,
     load_backtest_run,
     load_backtest_runs,
-    load_equity_curve,
-    load_fills,
-    load_instruments,
-    load_orders,
-    load_positions,
     record_backtest_run,
-    record_equity_snapshot,
-    record_fill,
-    record_order_intent,
     records_frame,
-    update_order_status,
-    upsert_instrument,
-    upsert_position,
 )
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 One class per table, named ``<Thing>Row`` so it is never mistaken for the core dataclass
 it stores (:class:`~quantlib_local.core.Order` lives in ``OrderRow``). Conversion between
-the two lives in :mod:`quantlib_local.storage.repository`; higher layers receive
+the two lives in :mod:`quantlib_local.storage.ledger` and :mod:`quantlib_local.storage.run_records`; higher layers receive
 dataclasses and DataFrames, never rows.
 
 The schema is owned by the Alembic migrations in ``storage/migrations``; a test checks
@@ -30,7 +30,16 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 

@@ -6,7 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from quantlib_local.core import Fill, Instrument, Order, OrderSide, OrderType, Position, Signal
+from quantlib_local.core import (
+    Fill,
+    Instrument,
+    Order,
+    OrderSide,
+    OrderType,
+    Position,
+    Signal,
+)
 from quantlib_local.exceptions import ValidationError
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -18,7 +18,12 @@ import pandas as pd
 import pytest
 
 from quantlib_local.data import ccxt_history
-from quantlib_local.data.ccxt_history import RetryPolicy, fetch_ohlcv_history, resolve_exchange, to_epoch_ms
+from quantlib_local.data.ccxt_history import (
+    RetryPolicy,
+    fetch_ohlcv_history,
+    resolve_exchange,
+    to_epoch_ms,
+)
 from quantlib_local.exceptions import DataSourceError, ValidationError
 
 from .exchange_stub_server import (

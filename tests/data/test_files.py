@@ -8,8 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quantlib_local.data import combine_assets, load_bundled, load_ohlcv, load_ohlcv_many, load_price_table
-from quantlib_local.exceptions import DataSourceError, OHLCVValidationError, ValidationError
+from quantlib_local.data import (
+    combine_assets,
+    load_bundled,
+    load_ohlcv,
+    load_ohlcv_many,
+    load_price_table,
+)
+from quantlib_local.exceptions import (
+    DataSourceError,
+    OHLCVValidationError,
+    ValidationError,
+)
 
 
 def _yahoo_csv(bars: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from quantlib_local.core.bars import FIELD_LEVEL, INDEX_NAME, OHLCV_COLUMNS, SYMBOL_LEVEL
+from quantlib_local.core.bars import (
+    FIELD_LEVEL,
+    INDEX_NAME,
+    OHLCV_COLUMNS,
+    SYMBOL_LEVEL,
+)
 from quantlib_local.data.contract import validate_ohlcv
 from quantlib_local.data.synthetic import (
     CALENDAR_DAYS_PER_YEAR,

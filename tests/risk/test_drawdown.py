@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quantlib_local.risk import DrawdownPeriod, drawdown_series, max_drawdown, max_drawdown_duration
+from quantlib_local.risk import (
+    DrawdownPeriod,
+    drawdown_series,
+    max_drawdown,
+    max_drawdown_duration,
+)
 
 
 def daily(values: list[float], start: str = "2024-01-01") -> pd.Series:

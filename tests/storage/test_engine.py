@@ -18,6 +18,7 @@ from quantlib_local.storage import (
     redact_url,
     session_scope,
 )
+
 from .factories import make_fill, make_order
 
 

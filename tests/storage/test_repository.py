@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from quantlib_local.core import AssetClass, Fill, Instrument, Order, OrderSide, OrderStatus, OrderType, Position
+from quantlib_local.core import (
+    AssetClass,
+    Fill,
+    Instrument,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+)
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.storage import (
     BacktestRun,

@@ -22,13 +22,29 @@ converted with the bar length (365-day year for ``calendar="24/7"``, 252 trading
 =========================  ==========================================================
 """
 
-from quantlib_local.data.synthetic._common import CALENDAR_DAYS_PER_YEAR, TRADING_DAYS_PER_YEAR
+from quantlib_local.data.synthetic._common import (
+    CALENDAR_DAYS_PER_YEAR,
+    TRADING_DAYS_PER_YEAR,
+)
 from quantlib_local.data.synthetic.correlated import correlated_bars
 from quantlib_local.data.synthetic.garch import GarchBars, garch_bars
 from quantlib_local.data.synthetic.gbm import gbm_bars
-from quantlib_local.data.synthetic.heston import HestonBars, HestonPaths, heston_bars, heston_paths
-from quantlib_local.data.synthetic.quotes import DEFAULT_VENUES, QUOTE_COLUMNS, VenueSpec, multi_venue_quotes
-from quantlib_local.data.synthetic.regime import RegimeSwitchingBars, regime_switching_bars
+from quantlib_local.data.synthetic.heston import (
+    HestonBars,
+    HestonPaths,
+    heston_bars,
+    heston_paths,
+)
+from quantlib_local.data.synthetic.quotes import (
+    DEFAULT_VENUES,
+    QUOTE_COLUMNS,
+    VenueSpec,
+    multi_venue_quotes,
+)
+from quantlib_local.data.synthetic.regime import (
+    RegimeSwitchingBars,
+    regime_switching_bars,
+)
 
 __all__ = [
     "CALENDAR_DAYS_PER_YEAR",

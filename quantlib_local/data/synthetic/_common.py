@@ -27,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 from quantlib_local._typing import Float64Array, SeedLike
-from quantlib_local.core.bars import FIELD_LEVEL, INDEX_NAME, OHLCV_COLUMNS, SYMBOL_LEVEL
+from quantlib_local.core.bars import (
+    FIELD_LEVEL,
+    INDEX_NAME,
+    OHLCV_COLUMNS,
+    SYMBOL_LEVEL,
+)
 from quantlib_local.data.contract import Calendar
 from quantlib_local.exceptions import ValidationError
 

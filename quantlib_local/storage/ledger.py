@@ -1,4 +1,5 @@
-"""Read and write the store in terms of the core dataclasses.
+"""The trading ledger in terms of the core dataclasses: instruments, orders, fills,
+positions and equity snapshots.
 
 Every function takes the :class:`~sqlalchemy.orm.Session` of a
 :func:`~quantlib_local.storage.session_scope` and leaves committing to it, so several
@@ -14,16 +15,10 @@ The live runner's sequence is: :func:`record_order_intent` (status ``intent``, c
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
-import math
-import numbers
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,78 +36,28 @@ from quantlib_local.storage.models import (
     OrderRow,
     PositionRow,
 )
-from quantlib_local.storage.records import BacktestRun, RunStatus, require_utc
+from quantlib_local.storage.records import require_utc
 
 logger = logging.getLogger(__name__)
-
-RecordT = TypeVar("RecordT")
 
 EQUITY_COLUMNS: tuple[str, ...] = ("equity", "cash", "exposure")
 """Columns of the frame returned by :func:`load_equity_curve`."""
 
-
-# --------------------------------------------------------------------------- validation
-
-
-def _require_name(field: str, value: str | None, example: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, value, f"give a non-empty name, e.g. {example!r}")
-
-
-def _finite_float(field: str, value: float) -> float:
-    """Return ``value`` (a Python or NumPy real) as a plain float any driver can bind; refuse NaN and inf."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValidationError(field, value, "give a finite number")
-    return float(value)
-
-
-def _optional_float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _json_ready(field: str, value: Any) -> dict[str, Any]:
-    """Return ``value`` as plain JSON types, refusing NaN/inf (PostgreSQL JSON rejects them)."""
-    if not isinstance(value, dict):
-        raise ValidationError(field, value, "pass a dict of JSON-serialisable values")
-    try:
-        text = json.dumps(value, allow_nan=False, default=_json_default)
-    except ValueError as error:
-        raise ValidationError(
-            field,
-            value,
-            "replace NaN and infinite values with None (an undefined metric) before recording",
-            detail=str(error),
-        ) from None
-    except TypeError as error:
-        raise ValidationError(
-            field, value, "use only str, int, float, bool, None, lists and dicts (convert other objects)", detail=str(error)
-        ) from None
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def _order_row(session: Session, client_order_id: str) -> OrderRow:
-    row = session.scalar(select(OrderRow).where(OrderRow.client_order_id == client_order_id))
-    if row is None:
-        raise ValidationError(
-            "client_order_id", client_order_id, "record the order with record_order_intent() before using it"
-        )
-    return row
-
+from quantlib_local.storage._repository_checks import (
+    finite_float,
+    optional_float,
+    order_row,
+    require_name,
+    run_row,
+)
 
 # --------------------------------------------------------------------------- instruments
 
 
 def upsert_instrument(session: Session, instrument: Instrument) -> None:
     """Insert ``instrument``, or update the stored one with the same venue and symbol."""
-    tick_size = _finite_float("tick_size", instrument.tick_size)
-    lot_size = _finite_float("lot_size", instrument.lot_size)
+    tick_size = finite_float("tick_size", instrument.tick_size)
+    lot_size = finite_float("lot_size", instrument.lot_size)
     row = session.scalar(
         select(InstrumentRow).where(InstrumentRow.venue == instrument.venue, InstrumentRow.symbol == instrument.symbol)
     )
@@ -177,7 +122,7 @@ def record_order_intent(
             "record the order with status='intent' before sending it, then call update_order_status()",
         )
     if deployment is not None:
-        _require_name("deployment", deployment, "btc-trend-paper")
+        require_name("deployment", deployment, "btc-trend-paper")
     if run_id is not None and session.get(BacktestRunRow, run_id) is None:
         raise ValidationError("run_id", run_id, "record the run with record_backtest_run() first, or pass run_id=None")
     existing = session.scalar(select(OrderRow.status).where(OrderRow.client_order_id == order.client_order_id))
@@ -188,7 +133,7 @@ def record_order_intent(
             "this order is already recorded; load it with load_orders() and reconcile it instead of sending it again",
             detail=f"stored with status {existing.value!r}",
         )
-    quantity = _finite_float("quantity", order.quantity)
+    quantity = finite_float("quantity", order.quantity)
     session.add(
         OrderRow(
             client_order_id=order.client_order_id,
@@ -197,9 +142,9 @@ def record_order_intent(
             side=order.side,
             order_type=order.order_type,
             quantity=quantity,
-            limit_price=_optional_float(order.limit_price),
-            stop_price=_optional_float(order.stop_price),
-            trail_percent=_optional_float(order.trail_percent),
+            limit_price=optional_float(order.limit_price),
+            stop_price=optional_float(order.stop_price),
+            trail_percent=optional_float(order.trail_percent),
             status=order.status,
             exchange_order_id=order.exchange_order_id,
             created_at=order.created_at,
@@ -262,7 +207,7 @@ def update_order_status(
         raise ValidationError("status", status, f"use one of: {allowed}") from None
     when = utc_now() if updated_at is None else updated_at
     require_utc("updated_at", when)
-    row = _order_row(session, client_order_id)
+    row = order_row(session, client_order_id)
     row.status = new_status
     if exchange_order_id is not None:
         row.exchange_order_id = exchange_order_id
@@ -324,7 +269,7 @@ def record_fill(session: Session, fill: Fill) -> bool:
     ValidationError
         When the order is unknown or the fill's symbol, side or venue differ from it.
     """
-    order = _order_row(session, fill.client_order_id)
+    order = order_row(session, fill.client_order_id)
     for field, fill_value, order_value in (
         ("symbol", fill.symbol, order.symbol),
         ("side", fill.side, order.side),
@@ -342,9 +287,9 @@ def record_fill(session: Session, fill: Fill) -> bool:
         if duplicate is not None:
             logger.debug("fill %s of %s already recorded", fill.trade_id, fill.client_order_id)
             return False
-    price = _finite_float("price", fill.price)
-    quantity = _finite_float("quantity", fill.quantity)
-    fee = _finite_float("fee", fill.fee)
+    price = finite_float("price", fill.price)
+    quantity = finite_float("quantity", fill.quantity)
+    fee = finite_float("fee", fill.fee)
     session.add(
         FillRow(
             client_order_id=fill.client_order_id,
@@ -409,10 +354,10 @@ def upsert_position(
     updated_at
         Time of the change (UTC); defaults to now.
     """
-    _require_name("deployment", deployment, "btc-trend-paper")
-    quantity = _finite_float("quantity", position.quantity)
-    average_price = _finite_float("average_price", position.average_price)
-    realized_pnl = _finite_float("realized_pnl", position.realized_pnl)
+    require_name("deployment", deployment, "btc-trend-paper")
+    quantity = finite_float("quantity", position.quantity)
+    average_price = finite_float("average_price", position.average_price)
+    realized_pnl = finite_float("realized_pnl", position.realized_pnl)
     when = utc_now() if updated_at is None else updated_at
     require_utc("updated_at", when)
     row = session.scalar(
@@ -453,143 +398,6 @@ def load_positions(session: Session, deployment: str) -> list[Position]:
     ]
 
 
-# --------------------------------------------------------------------------- backtest runs
-
-
-def _run_from_row(row: BacktestRunRow) -> BacktestRun:
-    return BacktestRun(
-        run_id=row.id,
-        strategy_name=row.strategy_name,
-        parameters=row.parameters,
-        data_start=row.data_start,
-        data_end=row.data_end,
-        data_hash=row.data_hash,
-        code_version=row.code_version,
-        created_at=row.created_at,
-        metrics=row.metrics,
-        status=row.status,
-    )
-
-
-def record_backtest_run(
-    session: Session,
-    *,
-    strategy_name: str,
-    parameters: dict[str, Any],
-    data_start: datetime,
-    data_end: datetime,
-    data_hash: str,
-    code_version: str,
-    metrics: dict[str, Any] | None = None,
-    status: RunStatus | str = RunStatus.COMPLETED,
-    run_id: str | None = None,
-    created_at: datetime | None = None,
-) -> BacktestRun:
-    """Record a backtest run and return it with its id.
-
-    Record a run as ``status="running"`` before it starts and complete it with
-    :func:`finish_backtest_run`, or record it once with its metrics when done.
-
-    Parameters
-    ----------
-    strategy_name, parameters
-        What ran.
-    data_start, data_end, data_hash
-        On which data (UTC range and content hash).
-    code_version
-        Git commit or package version.
-    metrics
-        Results; use None for an undefined metric (NaN is refused: PostgreSQL JSON
-        cannot hold it).
-    status
-        ``"running"``, ``"completed"`` (default) or ``"failed"``.
-    run_id
-        Chosen id; a UUID4 hex string by default.
-    created_at
-        Time of recording (UTC); defaults to now.
-
-    Raises
-    ------
-    ValidationError
-        When a value breaks the contract of :class:`~quantlib_local.storage.BacktestRun`,
-        parameters or metrics are not JSON-serialisable, or ``run_id`` is taken.
-    """
-    run = BacktestRun(
-        run_id=uuid.uuid4().hex if run_id is None else run_id,
-        strategy_name=strategy_name,
-        parameters=_json_ready("parameters", parameters),
-        data_start=data_start,
-        data_end=data_end,
-        data_hash=data_hash,
-        code_version=code_version,
-        created_at=utc_now() if created_at is None else created_at,
-        metrics=_json_ready("metrics", {} if metrics is None else metrics),
-        status=status,
-    )
-    if session.get(BacktestRunRow, run.run_id) is not None:
-        raise ValidationError("run_id", run.run_id, "choose a new run_id, or pass run_id=None for a fresh UUID")
-    session.add(
-        BacktestRunRow(
-            id=run.run_id,
-            strategy_name=run.strategy_name,
-            parameters=run.parameters,
-            data_start=run.data_start,
-            data_end=run.data_end,
-            data_hash=run.data_hash,
-            code_version=run.code_version,
-            metrics=run.metrics,
-            status=run.status,
-            created_at=run.created_at,
-        )
-    )
-    session.flush()
-    logger.debug("recorded backtest run %s of %s", run.run_id, run.strategy_name)
-    return run
-
-
-def _run_row(session: Session, run_id: str) -> BacktestRunRow:
-    row = session.get(BacktestRunRow, run_id)
-    if row is None:
-        raise ValidationError("run_id", run_id, "pass the id returned by record_backtest_run()")
-    return row
-
-
-def finish_backtest_run(
-    session: Session, run_id: str, *, metrics: dict[str, Any], status: RunStatus | str = RunStatus.COMPLETED
-) -> BacktestRun:
-    """Store the metrics and final status of a recorded run and return it."""
-    try:
-        final_status = RunStatus(status)
-    except ValueError:
-        allowed = ", ".join(s.value for s in RunStatus)
-        raise ValidationError("status", status, f"use one of: {allowed}") from None
-    clean_metrics = _json_ready("metrics", metrics)
-    row = _run_row(session, run_id)
-    row.metrics = clean_metrics
-    row.status = final_status
-    session.flush()
-    return _run_from_row(row)
-
-
-def load_backtest_run(session: Session, run_id: str) -> BacktestRun:
-    """Return one recorded run.
-
-    Raises
-    ------
-    ValidationError
-        When no run has this id.
-    """
-    return _run_from_row(_run_row(session, run_id))
-
-
-def load_backtest_runs(session: Session, *, strategy_name: str | None = None) -> list[BacktestRun]:
-    """Return recorded runs, oldest first, optionally of one strategy."""
-    query = select(BacktestRunRow).order_by(BacktestRunRow.created_at, BacktestRunRow.id)
-    if strategy_name is not None:
-        query = query.where(BacktestRunRow.strategy_name == strategy_name)
-    return [_run_from_row(row) for row in session.scalars(query)]
-
-
 # --------------------------------------------------------------------------- equity
 
 
@@ -622,16 +430,16 @@ def record_equity_snapshot(
         )
     require_utc("timestamp", timestamp)
     values = {
-        "equity": _finite_float("equity", equity),
-        "cash": _finite_float("cash", cash),
-        "exposure": _finite_float("exposure", exposure),
+        "equity": finite_float("equity", equity),
+        "cash": finite_float("cash", cash),
+        "exposure": finite_float("exposure", exposure),
     }
     if deployment is not None:
-        _require_name("deployment", deployment, "btc-trend-paper")
+        require_name("deployment", deployment, "btc-trend-paper")
         owner = EquitySnapshotRow.deployment == deployment
     else:
         assert run_id is not None
-        _run_row(session, run_id)
+        run_row(session, run_id)
         owner = EquitySnapshotRow.run_id == run_id
     taken = session.scalar(select(EquitySnapshotRow.id).where(owner, EquitySnapshotRow.timestamp == timestamp))
     if taken is not None:
@@ -672,25 +480,3 @@ def load_equity_curve(session: Session, *, deployment: str | None = None, run_id
     values = np.array([row[1:] for row in rows], dtype=np.float64).reshape(len(rows), len(EQUITY_COLUMNS))
     return pd.DataFrame(values, index=index, columns=list(EQUITY_COLUMNS))
 
-
-# --------------------------------------------------------------------------- frames
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
-def records_frame(records: Sequence[RecordT], record_type: type[RecordT]) -> pd.DataFrame:
-    """Return dataclass records (orders, fills, positions, runs) as a frame, one row each.
-
-    Enum members become their string values; the columns are the dataclass fields, also
-    when ``records`` is empty.
-    """
-    if not dataclasses.is_dataclass(record_type):
-        raise ValidationError("record_type", record_type, "pass a dataclass type such as Order or Fill")
-    columns = [f.name for f in dataclasses.fields(record_type)]
-    rows = [
-        {name: _plain(getattr(record, name)) for name in columns}
-        for record in records
-    ]
-    return pd.DataFrame(rows, columns=columns)
