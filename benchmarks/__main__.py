@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"benchmarks.{name}")
         sections.append(module.run(quick=args.quick))
 
+    if args.only and args.output.is_file():
+        sections = _merge_sections(args.output.read_text(), sections)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         "# Benchmark results\n\n"
@@ -47,6 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(header + "\n" + "\n\n".join(sections) + "\n")
     print(f"wrote {args.output}")
     return 0
+
+
+def _merge_sections(previous: str, fresh: list[str]) -> list[str]:
+    """Keep the sections of ``previous`` that ``fresh`` does not replace (matched by ``##`` heading)."""
+    old = ["## " + part.strip() for part in previous.split("\n## ")[1:]]
+    fresh_titles = {section.splitlines()[0] for section in fresh}
+    kept = [section for section in old if section.splitlines()[0] not in fresh_titles]
+    order = {section.splitlines()[0]: i for i, section in enumerate(old)}
+    return sorted(kept + fresh, key=lambda section: order.get(section.splitlines()[0], len(order)))
 
 
 def _cpu_count() -> int:

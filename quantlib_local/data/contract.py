@@ -24,6 +24,7 @@ from quantlib_local.core.bars import (
     OHLCV_COLUMNS,
     SYMBOL_LEVEL,
 )
+from quantlib_local.data._contract_kernel import any_value_rule_broken
 from quantlib_local.exceptions import OHLCVValidationError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -132,14 +133,14 @@ def validate_ohlcv(
 
     blocks = {name: _field_block(canonical, name, multi) for name in OHLCV_COLUMNS}
     symbols = list(canonical["close"].columns) if multi else [None]
-    live = _listing_window(blocks, multi)
-    _check_values(blocks, live, index, symbols)
+    if any_value_rule_broken(*(blocks[name] for name in OHLCV_COLUMNS), multi):
+        _check_values(blocks, _listing_window(blocks, multi), index, symbols)  # raises with the details
     spacing = np.diff(index.asi8)  # the index is in nanoseconds after _check_index
     _check_timestamps(index, spacing)
 
     freq = _resolve_frequency(spacing, bar_frequency)
     cal = _resolve_calendar(index, freq, calendar)
-    gaps = find_gaps(index, freq, cal) if freq is not None else _empty_gaps()
+    gaps = _find_gaps(index, spacing, freq, cal) if freq is not None else _empty_gaps()
     filled = 0
     if fill_gaps and len(gaps):
         before = len(canonical)
@@ -190,6 +191,12 @@ def find_gaps(index: pd.DatetimeIndex, bar_frequency: pd.Timedelta, calendar: Ca
     DataFrame
         Columns ``after``, ``before`` and ``missing_bars``, one row per gap.
     """
+    return _find_gaps(index, np.diff(index.as_unit("ns").asi8), bar_frequency, calendar)
+
+
+def _find_gaps(
+    index: pd.DatetimeIndex, spacing_ns: np.ndarray, bar_frequency: pd.Timedelta, calendar: Calendar
+) -> pd.DataFrame:
     if len(index) < 2:
         return _empty_gaps()
     if calendar == "business":
@@ -197,8 +204,8 @@ def find_gaps(index: pd.DatetimeIndex, bar_frequency: pd.Timedelta, calendar: Ca
         between = np.busday_count(days[:-1], days[1:]) - 1
         missing = between * max(int(pd.Timedelta(days=1) / bar_frequency), 1)
     else:
-        steps = np.diff(index.as_unit("ns").asi8) / bar_frequency.value
-        missing = np.rint(steps).astype("int64") - 1
+        step = bar_frequency.value
+        missing = (spacing_ns + step // 2) // step - 1  # bars that fit in the spacing, rounded
     where = np.flatnonzero(missing > 0)
     return pd.DataFrame(
         {"after": index[where], "before": index[where + 1], "missing_bars": missing[where].astype("int64")}
@@ -250,6 +257,11 @@ def _most_common_spacing(spacing_ns: np.ndarray) -> pd.Timedelta | None:
     positive = spacing_ns[spacing_ns > 0]
     if not len(positive):
         return None
+    # Fast path: in real bars one spacing is nearly always the majority (an O(n) check);
+    # otherwise count every distinct spacing (a sort).
+    candidate = positive[len(positive) // 2]
+    if 2 * int(np.count_nonzero(positive == candidate)) > len(positive):
+        return pd.Timedelta(int(candidate), unit="ns")
     values, counts = np.unique(positive, return_counts=True)
     return pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
 
