@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # CPU build by default; GPU users may set TORCH_SPEC to their own build before `make`.
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= dev,postgres,rl
+EXTRAS ?= dev,postgres,rl,notebooks
 STAMP := $(VENV)/.installed
 
 .PHONY: install demo test bench clean help
