@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -183,12 +184,18 @@ def _risk_figure(summary: ResearchSummary) -> go.Figure:
     returns, perf = summary.returns, summary.performance
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Drawdown", "Daily returns and one-day VaR"))
     drawdown = drawdown_series(returns)
-    figure.add_trace(go.Scattergl(x=drawdown.index, y=drawdown, fill="tozeroy", name="drawdown", line={"width": 1}), 1, 1)
-    figure.add_trace(go.Histogram(x=returns, nbinsx=200, name="returns"), 1, 2)
-    for label, value in (("VaR hist", perf.value_at_risk_historical), ("VaR Gauss", perf.value_at_risk_gaussian),
-                         ("VaR C-F", perf.value_at_risk_cornish_fisher)):
-        figure.add_vline(x=-value, line={"dash": "dash", "width": 1}, annotation_text=label, row=1, col=2)
-    figure.update_layout(height=380, margin={"t": 40, "b": 20}, showlegend=False)
+    figure.add_trace(go.Scattergl(x=drawdown.index, y=drawdown, fill="tozeroy", name="drawdown", line={"width": 1},
+                                  showlegend=False), 1, 1)
+    counts, edges = np.histogram(returns, bins=200)
+    figure.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name="returns",
+                            showlegend=False), 1, 2)
+    confidence = f"{perf.confidence:.0%}"
+    for label, value, dash in (("historical", perf.value_at_risk_historical, "solid"),
+                               ("Gaussian", perf.value_at_risk_gaussian, "dash"),
+                               ("Cornish-Fisher", perf.value_at_risk_cornish_fisher, "dot")):
+        figure.add_trace(go.Scatter(x=[-value, -value], y=[0, counts.max()], mode="lines", line={"dash": dash, "width": 2},
+                                    name=f"VaR {confidence} {label}: {value:.2%}"), 1, 2)
+    figure.update_layout(height=400, margin={"t": 40, "b": 20}, legend={"x": 0.56, "y": 0.98})
     return figure
 
 
