@@ -38,6 +38,14 @@ from quantlib_local.risk.performance import (
     total_return,
     win_rate,
 )
+from quantlib_local.risk.sizing import (
+    DEFAULT_MAX_LEVERAGE,
+    DEFAULT_MAX_POSITION,
+    DEFAULT_VOLATILITY_FLOOR,
+    kelly_position_size,
+    kelly_position_size_from_returns,
+    volatility_target_weight,
+)
 from quantlib_local.risk.summary import (
     PerformanceSummary,
     performance_summary,
@@ -54,6 +62,12 @@ from quantlib_local.risk.tail_risk import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_LEVERAGE",
+    "DEFAULT_MAX_POSITION",
+    "DEFAULT_VOLATILITY_FLOOR",
+    "kelly_position_size",
+    "kelly_position_size_from_returns",
+    "volatility_target_weight",
     "CVaRMethod",
     "Calendar",
     "DEFAULT_CONFIDENCE",
