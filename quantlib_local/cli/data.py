@@ -40,10 +40,10 @@ def list_command(settings: Settings) -> None:
 @click.option("--rows", default=5, show_default=True, help="How many first and last rows to show.")
 def load_command(source: str, out: Path | None, rows: int) -> None:
     """Load SOURCE (a bundled dataset name such as sp500, or a CSV/Parquet/JSON file) and show it."""
-    frame = _load_source(source)
     from quantlib_local.data import validate_ohlcv
 
-    report = validate_ohlcv(frame)
+    report = validate_ohlcv(_load_source(source))
+    frame = report.frame
     click.echo(f"{source}: {report.summary()}")
     with pd.option_context("display.width", 120, "display.max_columns", 10):
         click.echo(pd.concat([frame.head(rows), frame.tail(rows)]).to_string())
@@ -64,7 +64,7 @@ def validate_command(
     """Check SOURCE against the OHLCV contract and report its gaps; exit 2 when it breaks the contract."""
     from quantlib_local.data import validate_ohlcv
 
-    frame = _load_source(source, validate=False)
+    frame = _load_source(source)
     report = validate_ohlcv(frame, bar_frequency=bar_frequency, calendar=calendar, fill_gaps=fill_gaps)  # type: ignore[arg-type]
     click.echo(f"OK {source}: {report.summary()}")
     if len(report.gaps):
@@ -102,18 +102,16 @@ def fetch_command(
     click.echo(f"{exchange} {symbol} {timeframe}: {len(frame)} bars" + (f", {frame.index[0]} .. {frame.index[-1]}" if len(frame) else ""))
 
 
-def _load_source(source: str, *, validate: bool = True) -> pd.DataFrame:
-    from quantlib_local.data import BUNDLED_DATASETS, load_bundled, load_ohlcv
+def _load_source(source: str) -> pd.DataFrame:
+    """A bundled dataset by name, or a file read and normalised but not yet validated."""
+    from quantlib_local.data import BUNDLED_DATASETS, load_bundled
+    from quantlib_local.data.files import read_ohlcv_unvalidated
 
     name = source.removeprefix("bundled:")
     if name in BUNDLED_DATASETS:
         return load_bundled(name)
     if source.startswith("bundled:"):
         raise ValidationError("source", source, f"choose one of {sorted(BUNDLED_DATASETS)}")
-    if validate:
-        return load_ohlcv(source)
-    from quantlib_local.data.files import read_ohlcv_unvalidated
-
     return read_ohlcv_unvalidated(source)
 
 

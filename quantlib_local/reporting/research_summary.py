@@ -115,12 +115,18 @@ def build_research_summary(
     )
 
 
+def metrics_table(summary: ResearchSummary) -> pd.DataFrame:
+    """Metrics by name, one column for the asset and one for the benchmark when there is one."""
+    table = pd.DataFrame({summary.name: summary.performance.to_series()})
+    if summary.benchmark_performance is not None and summary.benchmark_name:
+        table[summary.benchmark_name] = summary.benchmark_performance.to_series()
+    return table
+
+
 def render_research_summary_html(summary: ResearchSummary, plotly_js_src: str = PLOTLY_JS) -> str:
     """The report page; plotly's JavaScript is loaded from ``plotly_js_src``."""
     environment = Environment(loader=PackageLoader("quantlib_local.reporting", "templates"), autoescape=select_autoescape())
-    metrics = pd.DataFrame({summary.name: summary.performance.to_series()})
-    if summary.benchmark_performance is not None and summary.benchmark_name:
-        metrics[summary.benchmark_name] = summary.benchmark_performance.to_series()
+    metrics = metrics_table(summary)
     latest = summary.indicators.iloc[-1]
     return environment.get_template("research_summary.html").render(
         summary=summary,
@@ -150,12 +156,9 @@ def publish_research_summary(dataset: str, *, benchmark: str | None = None, out_
     plotly_path = out / PLOTLY_JS
     if not plotly_path.is_file():
         atomic_write_text(plotly_path, get_plotlyjs())
-    metrics = pd.DataFrame({dataset: summary.performance.to_series()})
-    if summary.benchmark_performance is not None and benchmark:
-        metrics[benchmark] = summary.benchmark_performance.to_series()
     outputs = {
         "report": atomic_write_text(out / "research_summary.html", render_research_summary_html(summary)),
-        "metrics": atomic_write_text(out / "research_summary_metrics.csv", metrics.to_csv()),
+        "metrics": atomic_write_text(out / "research_summary_metrics.csv", metrics_table(summary).to_csv()),
         "plotly": plotly_path,
     }
     logger.info("research summary of %s written to %s", dataset, outputs["report"])

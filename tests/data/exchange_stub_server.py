@@ -31,7 +31,8 @@ import ccxt
 import pandas as pd
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from tests.conftest import SHARED_DATA
+
 CCXT_STATIC = SHARED_DATA / "ccxt_static"
 KLINES_PATH = "/api/v3/klines"
 HOUR_MS = 3_600_000

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from tests.conftest import SHARED_DATA
+
+DATA_DIR = SHARED_DATA
 
 
 def _require_data() -> Path:

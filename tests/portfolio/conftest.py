@@ -8,15 +8,14 @@ Tests that need it skip with a message when the folder is absent.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from quantlib_local.data import load_price_table
+from tests.conftest import SHARED_DATA
 
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA_DIR = SHARED_DATA
 
 
 @pytest.fixture(scope="session")

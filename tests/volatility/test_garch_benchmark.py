@@ -24,15 +24,14 @@ still agree to 4 digits but ``mu`` only to 2-3, which the last test pins down.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from quantlib_local.volatility.garch import fit_garch
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "dem_gbp_returns.txt"
+DATA = SHARED_DATA / "dem_gbp_returns.txt"
 
 # rugarch R/rugarch-benchmarks.R, .publishbench(): benchmark.pars and benchmark.se
 # (Fiorentini, Calzolari & Panattoni 1996 / McCullough & Renfro 1998 / Brooks, Burke & Persand 2001)
