@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         Logging level name.
     exchanges
         Credentials per venue id, from ``QLAB_EXCHANGES__<VENUE>__API_KEY`` and friends.
+    strategies_dir
+        Where ``qlab promote`` writes approved-strategy manifests.
+    gate
+        Promotion-gate thresholds overriding the design defaults, e.g. ``{"min_sharpe": 1.0}``
+        (see :class:`quantlib_local.backtest.GateThresholds`; checked when used).
     """
 
     model_config = SettingsConfigDict(
@@ -87,6 +92,8 @@ class Settings(BaseSettings):
     database_password: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     exchanges: dict[str, ExchangeCredentials] = Field(default_factory=dict)
+    strategies_dir: Path = Path("live/strategies")
+    gate: dict[str, float | None] = Field(default_factory=dict)
 
     @field_validator("log_level", mode="before")
     @classmethod

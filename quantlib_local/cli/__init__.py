@@ -65,11 +65,12 @@ def cli(ctx: click.Context, log_level: str | None, debug: bool) -> None:
 
 
 def _register_builtin_commands() -> None:
+    from quantlib_local.cli.backtest import backtest, promote
     from quantlib_local.cli.data import data
     from quantlib_local.cli.db import db
     from quantlib_local.cli.demo import demo
 
-    for command in (data, db, demo):
+    for command in (data, db, demo, backtest, promote):
         cli.add_command(command)
 
 

@@ -20,7 +20,6 @@ Where the work runs (``scheduler``):
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from quantlib_local._parallel import check_scheduler, run_tasks
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.risk._validation import describe
 from quantlib_local.volatility.garch import GarchFit, fit_garch_spec
@@ -46,11 +46,6 @@ from quantlib_local.volatility.garch_inputs import (
 
 logger = logging.getLogger(__name__)
 
-LOCAL_SCHEDULERS: tuple[str, ...] = ("serial", "threads", "processes")
-_SCHEDULER_FIX = (
-    f"pass None (a LocalCluster sized to this machine), one of {list(LOCAL_SCHEDULERS)}, "
-    "a scheduler address such as 'tcp://10.0.0.5:8786', or a dask.distributed.Client"
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,13 +173,16 @@ def fit_garch_many(
         cov_type=cov_type, max_iterations=max_iterations, tol=tol,
     )
     frame = _check_frame(returns_frame)
-    _check_scheduler(scheduler)
+    check_scheduler(scheduler)
     if n_workers is not None:
         n_workers = check_positive_int(n_workers, "n_workers", "e.g. 2")
     tasks = [(asset, frame[asset], spec, periods_per_year) for asset in frame.columns]
     bar = tqdm(total=len(tasks), desc=f"{spec.model} fits", unit="asset", disable=not progress, leave=False)
     with bar, single_threaded_blas():
-        outcomes = _run(tasks, scheduler, n_workers, bar)
+        outcomes = run_tasks(
+            fit_one_asset, tasks, scheduler, bar=bar, n_workers=n_workers, label="garch fits",
+            on_failure=lambda task, exc: (task[0], None, f"{type(exc).__name__}: {exc}"),
+        )
     fits = {asset: fit for asset, fit, _ in outcomes if fit is not None}
     errors = {asset: error for asset, _, error in outcomes if error is not None}
     collection = GarchFitCollection(fits=fits, errors=errors, spec=spec)
@@ -210,61 +208,6 @@ def fit_one_asset(
     return asset, fit, None
 
 
-def _run(tasks: list[tuple[Any, ...]], scheduler: Any, n_workers: int | None, bar: tqdm) -> list[tuple[Any, ...]]:
-    if scheduler == "serial":
-        outcomes = []
-        for task in tasks:
-            outcomes.append(fit_one_asset(*task))
-            bar.update(1)
-        return outcomes
-    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
-        return _run_local_scheduler(tasks, scheduler, bar)
-    from dask.distributed import Client, LocalCluster
-
-    if isinstance(scheduler, Client):
-        return _run_on_client(scheduler, tasks, bar)
-    if isinstance(scheduler, str):
-        with Client(scheduler) as client:
-            logger.info("fitting %d assets on the cluster at %s", len(tasks), scheduler)
-            return _run_on_client(client, tasks, bar)
-    workers = n_workers or _available_cores()
-    with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
-    ) as cluster, Client(cluster) as client:
-        logger.info("fitting %d assets on a LocalCluster of %d worker processes", len(tasks), workers)
-        return _run_on_client(client, tasks, bar)
-
-
-def _run_local_scheduler(tasks: list[tuple[Any, ...]], scheduler: str, bar: tqdm) -> list[tuple[Any, ...]]:
-    import dask
-    from dask.callbacks import Callback
-
-    delayed = [dask.delayed(fit_one_asset)(*task, dask_key_name=f"garch-fit-{i}") for i, task in enumerate(tasks)]
-    keys = {item.key for item in delayed}
-
-    def count(key: Any, *_: Any) -> None:
-        if key in keys:
-            bar.update(1)
-
-    with Callback(posttask=count):
-        return list(dask.compute(*delayed, scheduler=scheduler))
-
-
-def _run_on_client(client: Any, tasks: list[tuple[Any, ...]], bar: tqdm) -> list[tuple[Any, ...]]:
-    from dask.distributed import as_completed
-
-    futures = [client.submit(fit_one_asset, *task, pure=False) for task in tasks]
-    asset_of = {future.key: task[0] for future, task in zip(futures, tasks)}
-    outcome_of: dict[Any, tuple[Any, ...]] = {}
-    for future in as_completed(futures):
-        try:
-            outcome_of[future.key] = future.result()
-        except Exception as exc:  # a lost worker or a task that could not run: report it, keep going
-            outcome_of[future.key] = (asset_of[future.key], None, f"{type(exc).__name__}: {exc}")
-        bar.update(1)
-    return [outcome_of[future.key] for future in futures]
-
-
 def _check_frame(returns_frame: Any) -> pd.DataFrame:
     if not isinstance(returns_frame, pd.DataFrame):
         raise ValidationError(
@@ -276,21 +219,3 @@ def _check_frame(returns_frame: Any) -> pd.DataFrame:
         duplicated = list(returns_frame.columns[returns_frame.columns.duplicated()].unique())
         raise ValidationError("returns_frame", describe(returns_frame), f"give every asset a unique column label (duplicated: {duplicated})")
     return returns_frame
-
-
-def _check_scheduler(scheduler: Any) -> None:
-    if scheduler is None or (isinstance(scheduler, str) and (scheduler in LOCAL_SCHEDULERS or ":" in scheduler)):
-        return
-    if not isinstance(scheduler, str):
-        from dask.distributed import Client
-
-        if isinstance(scheduler, Client):
-            return
-    raise ValidationError("scheduler", scheduler, _SCHEDULER_FIX)
-
-
-def _available_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-

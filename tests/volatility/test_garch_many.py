@@ -90,7 +90,7 @@ def test_default_starts_and_closes_a_local_cluster(frame, serial, client, monkey
             record["closed"] = True
 
     monkeypatch.setattr(distributed, "LocalCluster", RecordingCluster)
-    monkeypatch.setattr("quantlib_local.volatility.garch_many._available_cores", lambda: 3)
+    monkeypatch.setattr("quantlib_local._parallel.available_cores", lambda: 3)
     _assert_identical(fit_garch_many(frame, "gjr", "t", progress=False), serial)
     kwargs = record["kwargs"]
     assert (kwargs["n_workers"], kwargs["threads_per_worker"], kwargs["processes"]) == (3, 1, True)
