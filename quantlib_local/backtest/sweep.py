@@ -263,7 +263,7 @@ def simulate_chunk(
     portfolio = simulate(targets, prices, column_symbols, pd.RangeIndex(targets.shape[1]), groups, strategy.output,
                          config)
     del targets
-    value = portfolio.value().to_numpy()
+    value = portfolio.value().to_numpy().reshape(len(market), len(chunk))
     returns = np.empty_like(value)
     returns[0] = value[0] / config.init_cash - 1
     returns[1:] = value[1:] / value[:-1] - 1

@@ -5,6 +5,9 @@ per asset; answers a Series per column) of simple decimal returns, drops NaN bar
 column, and takes ``periods_per_year`` explicitly or infers it from the DatetimeIndex
 (:func:`periods_per_year`). Rates are annual decimals. Drawdowns are non-positive
 decimals (-0.25); VaR and CVaR are positive one-bar loss decimals (design eq. 9).
+:mod:`~quantlib_local.risk.overfitting` holds the selection-bias statistics of a parameter
+sweep (PSR, deflated Sharpe ratio, probability of backtest overfitting); their Sharpe ratios
+are per period, not annualised.
 
 The implementations are hand-written (each module says why); empyrical is used only by
 the tests, as an independent reference on real equity and crypto returns.
@@ -25,6 +28,17 @@ from quantlib_local.risk.kelly import (
     fractional_kelly,
     kelly_fraction,
     kelly_fraction_from_returns,
+)
+from quantlib_local.risk.overfitting import (
+    MAX_PARTITIONS,
+    BacktestOverfittingResult,
+    DeflatedSharpeResult,
+    deflated_sharpe_ratio,
+    deflated_sharpe_ratio_from_statistics,
+    expected_maximum_sharpe,
+    probabilistic_sharpe_ratio,
+    probabilistic_sharpe_ratio_from_returns,
+    probability_of_backtest_overfitting,
 )
 from quantlib_local.risk.performance import (
     annual_return,
@@ -100,4 +114,13 @@ __all__ = [
     "total_return",
     "value_at_risk",
     "win_rate",
+    "MAX_PARTITIONS",
+    "BacktestOverfittingResult",
+    "DeflatedSharpeResult",
+    "deflated_sharpe_ratio",
+    "deflated_sharpe_ratio_from_statistics",
+    "expected_maximum_sharpe",
+    "probabilistic_sharpe_ratio",
+    "probabilistic_sharpe_ratio_from_returns",
+    "probability_of_backtest_overfitting",
 ]

@@ -100,7 +100,10 @@ class Strategy(ABC):
             raise ValidationError(
                 f"{cls.__name__} parameter", unknown[0], f"use only the parameters {cls.param_names()}"
             )
-        return cls(**params)
+        try:
+            return cls(**params)
+        except TypeError as error:  # a required parameter is missing
+            raise ValidationError(f"{cls.__name__} parameters", sorted(params), str(error)) from None
 
     def with_params(self, **changes: Any) -> Strategy:
         """A copy with some parameters changed (validated like a new object)."""
@@ -157,12 +160,15 @@ class Strategy(ABC):
     def market_data(self, bars: pd.DataFrame | MarketData, features: pd.DataFrame | None = None) -> MarketData:
         """``bars`` and ``features`` checked against :attr:`required_fields`."""
         if isinstance(bars, MarketData):
+            missing = [name for name in self.required_fields if not bars.has_field(name)]
+            if missing:
+                raise ValidationError("bars", missing, f"{type(self).__name__} needs these fields; pass bars with them")
             return bars
         return MarketData.from_frames(bars, features, required_fields=self.required_fields)
 
     @abstractmethod
-    def _decide(self, market: MarketData) -> pd.DataFrame:
-        """Targets on ``market.index`` x ``market.symbols``; no look-ahead."""
+    def _decide(self, market: MarketData) -> pd.DataFrame | np.ndarray:
+        """Targets on ``market.index`` x ``market.symbols`` (frame or array); no look-ahead."""
 
     def decide_many(self, market: MarketData, param_sets: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Targets of many parameter sets at once: an array (bars, sets, symbols).
@@ -215,6 +221,7 @@ class IncrementalStrategy(ABC):
         self.symbols: list[str] | None = None
         self.last_timestamp: pd.Timestamp | None = None
         self._bar_index: pd.MultiIndex | None = None
+        self._first_index: pd.Index | None = None
 
     def update(self, bar: pd.Series, features: pd.Series | None = None) -> pd.Series:
         """Targets for ``bar`` (named by its timestamp), given every bar passed before it."""
@@ -246,9 +253,10 @@ class IncrementalStrategy(ABC):
                 index = pd.MultiIndex.from_product([["close"], [str(k) for k in bar.index]])
             bar = pd.Series(bar.to_numpy(dtype=float), index=index, name=bar.name)
         if self._bar_index is None:
+            self._first_index = bar.index
             self._bar_index = bar.index.set_names([FIELD_LEVEL, SYMBOL_LEVEL])
             self.symbols = list(dict.fromkeys(self._bar_index.get_level_values(SYMBOL_LEVEL)))
-        elif not bar.index.equals(self._bar_index):
+        elif bar.index is not self._first_index and not bar.index.equals(self._bar_index):
             raise ValidationError("bar.index", list(bar.index)[:4], "send every bar with the same fields and symbols")
         return bar
 
@@ -256,7 +264,9 @@ class IncrementalStrategy(ABC):
 class BufferedIncremental(IncrementalStrategy):
     """The generic incremental form: keep the last bars and decide on them.
 
-    Exact for any strategy whose :meth:`Strategy.history_length` is honest; with
+    Exact for any strategy whose :meth:`Strategy.history_length` is honest and whose
+    arithmetic does not depend on where the history starts (indicators that re-anchor
+    running sums may differ in the last bits, which matters only on exact ties); with
     ``None`` it keeps the whole history, so each update costs a full recomputation.
     Strategies with cheap running state override :meth:`Strategy.incremental`.
     """

@@ -6,7 +6,8 @@ contract of :mod:`quantlib_local.strategies.base`:
 * **parameters round-trip**: ``type(s)(**s.get_params())`` equals ``s``, an unknown
   parameter is refused, and every declared parameter refuses a value outside its range;
 * **no look-ahead**: the decisions on a prefix of the data never change when more data is
-  appended (checked at several cut points, including the last bars);
+  appended (checked at cut points just after decisions change, at random points and at
+  the last bars);
 * **incremental equals vectorised**: feeding the bars one at a time to
   :meth:`~Strategy.incremental` gives the vectorised decisions bar for bar;
 * **deterministic**: deciding twice gives the same answer.
@@ -71,7 +72,8 @@ def check_strategy(
     bars, features
         Data long enough for the strategy to trade (past its warm-up).
     n_prefixes
-        Number of cut points for the look-ahead check; the last two bars are always cut points.
+        Number of cut points of each kind (after a decision change, random) for the
+        look-ahead check; the last two bars are always cut points.
     atol
         Absolute tolerance for weight strategies (signals must match exactly).
     seed
@@ -90,7 +92,13 @@ def check_strategy(
         report.fail("trades", "every target is 0 on this data; give longer data so the check means something")
     rng = np.random.default_rng(seed)
     n = len(market)
-    cuts = sorted({n - 1, n - 2, *rng.integers(max(2, n // 4), n, max(0, n_prefixes - 2)).tolist()})
+    # Cut right after bars where a decision changes (a peeking strategy changes its mind a
+    # bar early, so the prefix ending there disagrees), plus random cuts and the last bars.
+    changes = np.flatnonzero(np.abs(np.diff(full.to_numpy(), axis=0)).sum(axis=1) > 0) + 2
+    changes = changes[changes < n]
+    picked = rng.choice(changes, min(n_prefixes, len(changes)), replace=False) if len(changes) else []
+    random_cuts = rng.integers(max(2, n // 4), n, max(0, n_prefixes - 2))
+    cuts = sorted({n - 1, n - 2, *map(int, picked), *map(int, random_cuts)})
     for cut in cuts:
         prefix = strategy.decide(market.head(cut))
         if not _compare("no_look_ahead", prefix, full.iloc[:cut], tolerance, report, f"prefix of {cut} bars"):
@@ -136,7 +144,7 @@ def _out_of_range(spec: object) -> object:
     if isinstance(spec, IntParameter):
         return spec.high + spec.step
     if isinstance(spec, FloatParameter):
-        return spec.high * 2 + 1
+        return spec.high + (spec.high - spec.low) + 1
     if isinstance(spec, ChoiceParameter):
         return "__not_a_choice__"
     return object()
