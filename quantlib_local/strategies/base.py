@@ -222,6 +222,7 @@ class IncrementalStrategy(ABC):
         self.last_timestamp: pd.Timestamp | None = None
         self._bar_index: pd.MultiIndex | None = None
         self._first_index: pd.Index | None = None
+        self._positions: dict[str, np.ndarray] = {}
 
     def update(self, bar: pd.Series, features: pd.Series | None = None) -> pd.Series:
         """Targets for ``bar`` (named by its timestamp), given every bar passed before it."""
@@ -231,6 +232,13 @@ class IncrementalStrategy(ABC):
         if targets.shape != (len(self.symbols or ()),) or not np.isfinite(targets).all():
             raise ValidationError(f"{type(self.strategy).__name__} incremental targets", targets, "return one per symbol")
         return pd.Series(targets, index=pd.Index(self.symbols, name=SYMBOL_LEVEL), name=timestamp)
+
+    def field_values(self, bar: pd.Series, name: str) -> np.ndarray:
+        """One field of ``bar`` (as passed to :meth:`_update`) in :attr:`symbols` order; positions are cached."""
+        if name not in self._positions:
+            wanted = pd.MultiIndex.from_product([[name], self.symbols or []])
+            self._positions[name] = bar.index.get_indexer(wanted)
+        return bar.to_numpy(dtype=float)[self._positions[name]]
 
     @abstractmethod
     def _update(self, timestamp: pd.Timestamp, bar: pd.Series, features: pd.Series | None) -> np.ndarray:

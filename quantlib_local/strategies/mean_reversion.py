@@ -135,14 +135,7 @@ class MeanReversionIncremental(IncrementalStrategy):
         super().__init__(strategy)
         self.mean_reversion = strategy
         self._closes: deque[np.ndarray] = deque(maxlen=strategy.window)
-        self._close_at: np.ndarray | None = None
-
-    def _close(self, bar: pd.Series) -> np.ndarray:
-        """This bar's closes in :attr:`symbols` order (their positions are looked up once)."""
-        if self._close_at is None:
-            self._close_at = bar.index.get_indexer(pd.MultiIndex.from_product([["close"], self.symbols or []]))
-        return bar.to_numpy(dtype=float)[self._close_at]
 
     def _update(self, timestamp: pd.Timestamp, bar: pd.Series, features: pd.Series | None) -> np.ndarray:
-        self._closes.append(self._close(bar))
+        self._closes.append(self.field_values(bar, "close"))
         return self.mean_reversion.signal(np.vstack(self._closes))[-1]

@@ -92,16 +92,9 @@ class MomentumIncremental(IncrementalStrategy):
         self.momentum = strategy
         self._closes: np.ndarray | None = None  # (lookback + 1, symbols), written round-robin
         self._seen = 0
-        self._close_at: np.ndarray | None = None
-
-    def _close(self, bar: pd.Series) -> np.ndarray:
-        """This bar's closes in :attr:`symbols` order (their positions are looked up once)."""
-        if self._close_at is None:
-            self._close_at = bar.index.get_indexer(pd.MultiIndex.from_product([["close"], self.symbols or []]))
-        return bar.to_numpy(dtype=float)[self._close_at]
 
     def _update(self, timestamp: pd.Timestamp, bar: pd.Series, features: pd.Series | None) -> np.ndarray:
-        close = self._close(bar)
+        close = self.field_values(bar, "close")
         size = self.momentum.lookback + 1
         if self._closes is None:
             self._closes = np.full((size, len(close)), np.nan)

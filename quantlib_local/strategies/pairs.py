@@ -364,16 +364,9 @@ class PairsIncremental(IncrementalStrategy):
         self._seen = 0
         self._position = 0
         self._tradable = strategy.max_pvalue is None
-        self._close_at: np.ndarray | None = None
-
-    def _close(self, bar: pd.Series) -> np.ndarray:
-        """This bar's closes in :attr:`symbols` order (their positions are looked up once)."""
-        if self._close_at is None:
-            self._close_at = bar.index.get_indexer(pd.MultiIndex.from_product([["close"], self.symbols or []]))
-        return bar.to_numpy(dtype=float)[self._close_at]
 
     def _update(self, timestamp: pd.Timestamp, bar: pd.Series, features: pd.Series | None) -> np.ndarray:
-        close = _pair_closes(self.symbols or [], self._close(bar))
+        close = _pair_closes(self.symbols or [], self.field_values(bar, "close"))
         prices = self.pairs.prepared_prices(close)
         self._y.append(float(prices[0]))
         self._x.append(float(prices[1]))

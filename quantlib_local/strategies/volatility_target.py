@@ -171,17 +171,10 @@ class VolatilityTargetedIncremental(IncrementalStrategy):
         self._closes: deque[np.ndarray] = deque(maxlen=strategy.window + 1)
         self._times: list[pd.Timestamp] = []
         self._ppy = None if strategy.periods_per_year is None else float(strategy.periods_per_year)
-        self._close_at: np.ndarray | None = None
-
-    def _close(self, bar: pd.Series) -> np.ndarray:
-        """This bar's closes in :attr:`symbols` order (their positions are looked up once)."""
-        if self._close_at is None:
-            self._close_at = bar.index.get_indexer(pd.MultiIndex.from_product([["close"], self.symbols or []]))
-        return bar.to_numpy(dtype=float)[self._close_at]
 
     def _update(self, timestamp: pd.Timestamp, bar: pd.Series, features: pd.Series | None) -> np.ndarray:
         inner = self.inner.update(bar, features).to_numpy(dtype=float)  # same row, same symbol order
-        self._closes.append(self._close(bar))
+        self._closes.append(self.field_values(bar, "close"))
         if self._ppy is None:
             self._times.append(timestamp)
             seen = len(self._times)
