@@ -94,3 +94,13 @@ def test_bad_values_name_the_field(tmp_path):
     (tmp_path / "qlab.yaml").write_text("- a list\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_settings()
+
+
+def test_gate_thresholds_and_strategies_dir_come_from_the_environment(monkeypatch) -> None:
+    from quantlib_local.config import load_settings
+
+    monkeypatch.setenv("QLAB_GATE__MIN_SHARPE", "1.0")
+    monkeypatch.setenv("QLAB_STRATEGIES_DIR", "/tmp/approved")
+    settings = load_settings()
+    assert settings.gate == {"min_sharpe": 1.0}
+    assert str(settings.strategies_dir) == "/tmp/approved"
