@@ -240,7 +240,8 @@ def run_sweep(
     with tqdm(total=len(chunks), desc=f"sweep {strategy.name or type(strategy).__name__}", unit="chunk",
               disable=not progress, leave=False) as bar:
         outcomes = run_tasks(simulate_chunk, tasks, scheduler, bar=bar, n_workers=n_workers, label="sweep chunks")
-    returns = pd.DataFrame(np.hstack([o[0] for o in outcomes]), index=market.index)
+    # copy=False keeps the (bars, sets) array as is: pandas 3 would otherwise transpose-copy it
+    returns = pd.DataFrame(np.hstack([o[0] for o in outcomes]), index=market.index, copy=False)
     returns.columns = pd.RangeIndex(len(sets), name="set")
     trade_counts = np.concatenate([o[1] for o in outcomes])
     final_equity = np.concatenate([o[2] for o in outcomes])

@@ -103,7 +103,7 @@ def coerce_returns(returns: Any, field: str = "returns") -> ReturnsBlock:
         or has a datetime index that is unsorted or has duplicates.
     """
     if isinstance(returns, np.ndarray) and returns.ndim in (1, 2):
-        returns = pd.Series(returns) if returns.ndim == 1 else pd.DataFrame(returns)
+        returns = pd.Series(returns) if returns.ndim == 1 else pd.DataFrame(returns, copy=False)  # no transpose-copy
     if isinstance(returns, pd.Series):
         frame = returns.to_frame(name=returns.name)
         is_series = True
