@@ -26,3 +26,13 @@ def closes(values: list[float], start: str = "2024-01-01") -> pd.DataFrame:
     index = pd.date_range(start, periods=len(values), freq="D", tz="UTC", name="timestamp")
     close = np.asarray(values, dtype=float)
     return pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index)
+
+
+# The store fixtures (SQLite and a real PostgreSQL server) for the run-recording tests.
+from tests.storage.conftest import (  # noqa: E402, F401
+    backend,
+    engine,
+    postgres_database_factory,
+    postgres_migrated_database_url,
+    sqlite_migrated_template,
+)
