@@ -15,11 +15,9 @@ import pandas as pd
 import vectorbt as vbt
 
 from quantlib_local.backtest.config import BacktestConfig
-from quantlib_local.backtest.provenance import data_fingerprint
-from quantlib_local.backtest.result import TRADE_COLUMNS, BacktestResult
+from quantlib_local.backtest.result import BacktestResult
 from quantlib_local.backtest.simulate import PriceArrays, simulate
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.risk import performance_summary
 from quantlib_local.strategies.base import Strategy
 from quantlib_local.strategies.market_data import MarketData
 
@@ -78,70 +76,19 @@ def run_backtest(
 def result_from_portfolio(
     portfolio: vbt.Portfolio, strategy: Strategy, market: MarketData, targets: pd.DataFrame, config: BacktestConfig
 ) -> BacktestResult:
-    """Collect the result of a one-group portfolio."""
-    equity = _as_series(portfolio.value(), "equity")
+    """Collect the result of a one-group portfolio (metrics, trades and exposure come on first use)."""
+    equity = pd.Series(portfolio.value().to_numpy().reshape(-1), index=market.index, name="equity")
     returns = equity.pct_change().fillna(equity.iloc[0] / config.init_cash - 1).rename("returns")
-    benchmark = equal_weight_returns(market)
-    summary = performance_summary(
-        returns, benchmark, periods_per_year=config.periods_per_year, risk_free_rate=config.risk_free_rate
-    )
-    asset_value = portfolio.asset_value(group_by=False)
-    exposure = pd.DataFrame(
-        asset_value.to_numpy() / equity.to_numpy()[:, None], index=market.index, columns=market.symbols
-    )
     return BacktestResult(
         strategy_name=strategy.name or type(strategy).__name__,
         parameters=_plain_params(strategy.get_params()),
         config=config,
-        data_start=market.index[0],
-        data_end=market.index[-1],
-        data_hash=data_fingerprint(market.bars),
+        market=market,
         targets=targets,
+        portfolio=portfolio,
         equity=equity,
         returns=returns,
-        benchmark_returns=benchmark,
-        trades=trades_frame(portfolio, market.index, market.symbols),
-        exposure=exposure,
-        summary=summary,
     )
-
-
-def equal_weight_returns(market: MarketData) -> pd.Series:
-    """Returns of an equal-weighted basket of the listed symbols, rebalanced every bar."""
-    close = market.close
-    per_asset = close.pct_change(fill_method=None)
-    return per_asset.mean(axis=1).fillna(0.0).rename("benchmark")
-
-
-def trades_frame(portfolio: vbt.Portfolio, index: pd.DatetimeIndex, symbols: list[str]) -> pd.DataFrame:
-    """The portfolio's trades with the columns of :data:`TRADE_COLUMNS` (exit trades)."""
-    records = portfolio.exit_trades.values
-    n_symbols = len(symbols)
-    closed = records["status"] == 1
-    exit_time = pd.Series(index[records["exit_idx"]]).where(closed, pd.NaT)
-    frame = pd.DataFrame(
-        {
-            "symbol": [symbols[c % n_symbols] for c in records["col"]],
-            "direction": np.where(records["direction"] == 0, "long", "short"),
-            "size": records["size"],
-            "entry_time": index[records["entry_idx"]],
-            "entry_price": records["entry_price"],
-            "exit_time": exit_time.to_numpy(),
-            "exit_price": np.where(closed, records["exit_price"], np.nan),
-            "fees": records["entry_fees"] + records["exit_fees"],
-            "pnl": records["pnl"],
-            "return": records["return"],
-            "status": np.where(closed, "closed", "open"),
-        },
-        columns=list(TRADE_COLUMNS),
-    )
-    return frame.sort_values(["entry_time", "symbol"], kind="stable").reset_index(drop=True)
-
-
-def _as_series(values: Any, name: str) -> pd.Series:
-    if isinstance(values, pd.DataFrame):
-        values = values.iloc[:, 0]
-    return pd.Series(values.to_numpy(dtype=float), index=values.index, name=name)
 
 
 def _plain_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -60,14 +60,16 @@ class PriceArrays:
         fields = {}
         for name in ("open", "high", "low"):
             fields[name] = _filled(market.field(name).to_numpy(dtype=float)) if market.has_field(name) else None
-        spacing = pd.Series(market.index).diff().median() if len(market) > 1 else pd.Timedelta("1D")
+        stamps = market.index.asi8
+        spacing = pd.Timedelta(int(np.median(np.diff(stamps))), "ns") if len(stamps) > 1 else pd.Timedelta("1D")
         return cls(market.index, market.symbols, close=_filled(close_raw), listed=listed, bar_spacing=spacing,
                    **fields)
 
 
 def _filled(values: np.ndarray) -> np.ndarray:
-    frame = pd.DataFrame(values)
-    return frame.ffill().bfill().to_numpy()
+    if not np.isnan(values).any():
+        return values
+    return pd.DataFrame(values).ffill().bfill().to_numpy()
 
 
 def resolve_execution(config: BacktestConfig, prices: PriceArrays) -> str:
@@ -116,7 +118,10 @@ def simulate(
     executed = np.zeros_like(targets)
     executed[1:] = targets[:-1]
     executed[~listed] = 0.0
-    close = pd.DataFrame(prices.close[:, column_symbols], index=prices.index, columns=columns)
+    # vectorbt turns its index into a NumPy array in shape checks: a tz-aware index becomes
+    # millions of Timestamp objects (seconds per call), a naive UTC one stays datetime64.
+    naive_utc = prices.index.tz_localize(None) if prices.index.tz is not None else prices.index
+    close = pd.DataFrame(prices.close[:, column_symbols], index=naive_utc, columns=columns)
     fill_field = prices.open if execution == "next_open" else prices.close
     assert fill_field is not None
     price = fill_field[:, column_symbols]

@@ -14,6 +14,7 @@ set given how many were tried, and the probability of backtest overfitting (CSCV
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import math
@@ -50,10 +51,13 @@ from quantlib_local.strategies.market_data import MarketData
 
 logger = logging.getLogger(__name__)
 
-# Peak bytes per simulated cell (bar x column), measured with tracemalloc-free RSS
-# sampling on 2,000 bars x 20,000 columns (benchmarks/bench_sweep.py): our arrays
-# (targets, signals, prices, sizes) plus vectorbt's broadcast copies and records.
-BYTES_PER_CELL = 160
+# Peak bytes per simulated cell (bar x column) of one chunk: our arrays (targets, signals,
+# prices, sizes) plus vectorbt's broadcast copies, records and value. Measured by
+# benchmarks/bench_sweep.py: a fresh process sweeps one chunk of 50/100/150/200 SMA sets over
+# the 20 real stocks (7,126 bars, so 7.1M..28.5M cells); (ru_maxrss - RSS after a warm-up
+# sweep) / cells = 82.6..83.1 bytes, flat in the chunk size. 100 leaves a 20 % margin.
+BYTES_PER_CELL = 100
+# RSS of that process after imports, the data and a warm-up sweep: 543..566 MiB.
 FIXED_OVERHEAD_BYTES = 600 * 2**20  # interpreter, numba, vectorbt and the market data
 DEFAULT_MAX_MEMORY_GB = 4.0
 SweepMethod = Literal["grid", "random"]
@@ -270,7 +274,12 @@ def simulate_chunk(
     returns[1:] = value[1:] / value[:-1] - 1
     trade_columns = portfolio.exit_trades.values["col"]
     counts = np.bincount(groups[trade_columns], minlength=len(chunk)).astype(float)
-    return returns, counts, value[-1]
+    final = value[-1].copy()
+    # vectorbt's objects hold their broadcast arrays in reference cycles, which Python's
+    # collector (counting objects, not bytes) may not free before the next chunk doubles them.
+    del portfolio, value
+    gc.collect()
+    return returns, counts, final
 
 
 def sweep_metrics(

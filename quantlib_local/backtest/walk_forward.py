@@ -20,7 +20,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from quantlib_local.backtest.config import BacktestConfig
-from quantlib_local.backtest.engine import equal_weight_returns, trades_frame
+from quantlib_local.backtest.result import equal_weight_returns, trades_frame
 from quantlib_local.backtest.simulate import PriceArrays, simulate
 from quantlib_local.backtest.sweep import DEFAULT_MAX_MEMORY_GB, SweepMethod, SweepResult, run_sweep
 from quantlib_local.exceptions import ValidationError

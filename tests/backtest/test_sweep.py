@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantlib_local.backtest import BacktestConfig, parameter_sets, run_backtest, run_sweep
-from quantlib_local.backtest.sweep import plan_chunks
+from quantlib_local.backtest.sweep import BYTES_PER_CELL, FIXED_OVERHEAD_BYTES, plan_chunks
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies import SmaCrossover
 
@@ -63,7 +63,9 @@ def test_a_sweep_that_cannot_fit_is_refused_before_work(three_assets) -> None:
         run_sweep(SmaCrossover(), three_assets, GRID, max_memory_gb=0.01, progress=False)
     with pytest.raises(ValidationError, match="sets over 1000000 bars x 20 symbols"):
         plan_chunks(1_000_000, 20, 10_000, 4.0, None)
-    assert plan_chunks(2_000, 20, 10_000, 4.0, None) * 2_000 * 20 * 160 < 4 * 2**30
+    per_chunk = plan_chunks(2_000, 20, 10_000, 4.0, None)
+    assert 1 <= per_chunk < 10_000
+    assert FIXED_OVERHEAD_BYTES + per_chunk * 2_000 * 20 * BYTES_PER_CELL + 2_000 * 10_000 * 16 <= 4 * 2**30
     with pytest.raises(ValidationError, match="objective"):
         run_sweep(SmaCrossover(), three_assets, GRID, objective="luck", progress=False)
     with pytest.raises(ValidationError, match="scheduler"):
