@@ -59,6 +59,10 @@ logger = logging.getLogger(__name__)
 BYTES_PER_CELL = 100
 # RSS of that process after imports, the data and a warm-up sweep: 543..566 MiB.
 FIXED_OVERHEAD_BYTES = 600 * 2**20  # interpreter, numba, vectorbt and the market data
+# The (bars x sets) returns matrix is kept for the overfitting statistics; with the
+# chunks gathered so far and the working copies of the metrics and CSCV, up to three
+# copies of it are alive at once.
+KEPT_RETURNS_COPIES = 3
 DEFAULT_MAX_MEMORY_GB = 4.0
 SweepMethod = Literal["grid", "random"]
 OBJECTIVES = ("sharpe_ratio", "sortino_ratio", "calmar_ratio", "annual_return", "total_return")
@@ -175,11 +179,12 @@ def plan_chunks(n_bars: int, n_symbols: int, n_sets: int, max_memory_gb: float, 
     """Parameter sets per chunk under the memory budget; refuses a sweep that cannot fit."""
     if not (isinstance(max_memory_gb, (int, float)) and math.isfinite(max_memory_gb) and max_memory_gb > 0):
         raise ValidationError("max_memory_gb", max_memory_gb, "give a positive memory budget in GB, e.g. 4")
-    budget = max_memory_gb * 2**30 - FIXED_OVERHEAD_BYTES - n_bars * n_sets * 8 * 2  # kept returns, metrics
+    kept = n_bars * n_sets * 8 * KEPT_RETURNS_COPIES
+    budget = max_memory_gb * 2**30 - FIXED_OVERHEAD_BYTES - kept
     per_set = n_bars * n_symbols * BYTES_PER_CELL
     fits = int(budget // per_set) if budget > 0 else 0
     if fits < 1:
-        need = (FIXED_OVERHEAD_BYTES + per_set + n_bars * n_sets * 16) / 2**30
+        need = (FIXED_OVERHEAD_BYTES + per_set + kept) / 2**30
         raise ValidationError(
             "max_memory_gb", max_memory_gb,
             f"raise it to at least {need:.1f}, or sweep fewer sets, bars or symbols",
@@ -244,11 +249,17 @@ def run_sweep(
     with tqdm(total=len(chunks), desc=f"sweep {strategy.name or type(strategy).__name__}", unit="chunk",
               disable=not progress, leave=False) as bar:
         outcomes = run_tasks(simulate_chunk, tasks, scheduler, bar=bar, n_workers=n_workers, label="sweep chunks")
-    # copy=False keeps the (bars, sets) array as is: pandas 3 would otherwise transpose-copy it
-    returns = pd.DataFrame(np.hstack([o[0] for o in outcomes]), index=market.index, copy=False)
-    returns.columns = pd.RangeIndex(len(sets), name="set")
     trade_counts = np.concatenate([o[1] for o in outcomes])
     final_equity = np.concatenate([o[2] for o in outcomes])
+    matrix = np.empty((len(market), len(sets)))
+    start = 0
+    while outcomes:  # move each chunk into place and drop it, so the returns are never held twice
+        chunk_returns = outcomes.pop(0)[0]
+        matrix[:, start : start + chunk_returns.shape[1]] = chunk_returns
+        start += chunk_returns.shape[1]
+        del chunk_returns
+    # copy=False keeps the (bars, sets) array as is: pandas 3 would otherwise transpose-copy it
+    returns = pd.DataFrame(matrix, index=market.index, columns=pd.RangeIndex(len(sets), name="set"), copy=False)
     metrics = sweep_metrics(returns, config, trade_counts, final_equity)
     parameters = pd.DataFrame(sets).rename_axis("set")
     deflated, overfitting = overfitting_statistics(returns, metrics[objective], pbo_partitions)
@@ -308,7 +319,8 @@ def overfitting_statistics(
     returns: pd.DataFrame, ranking: pd.Series, pbo_partitions: int
 ) -> tuple[DeflatedSharpeResult | None, BacktestOverfittingResult | None]:
     """Deflated Sharpe of the best set and CSCV PBO; None where the data cannot support them."""
-    live = returns.loc[:, returns.std() > 0]
+    traded = (returns.to_numpy() != 0).any(axis=0)
+    live = returns if traded.all() else returns.loc[:, traded]
     if live.shape[1] < 2:
         logger.warning("fewer than two parameter sets traded; no overfitting statistics")
         return None, None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantlib_local.backtest import BacktestConfig, parameter_sets, run_backtest, run_sweep
-from quantlib_local.backtest.sweep import BYTES_PER_CELL, FIXED_OVERHEAD_BYTES, plan_chunks
+from quantlib_local.backtest.sweep import BYTES_PER_CELL, FIXED_OVERHEAD_BYTES, KEPT_RETURNS_COPIES, plan_chunks
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies import SmaCrossover
 
@@ -65,7 +65,8 @@ def test_a_sweep_that_cannot_fit_is_refused_before_work(three_assets) -> None:
         plan_chunks(1_000_000, 20, 10_000, 4.0, None)
     per_chunk = plan_chunks(2_000, 20, 10_000, 4.0, None)
     assert 1 <= per_chunk < 10_000
-    assert FIXED_OVERHEAD_BYTES + per_chunk * 2_000 * 20 * BYTES_PER_CELL + 2_000 * 10_000 * 16 <= 4 * 2**30
+    kept = 2_000 * 10_000 * 8 * KEPT_RETURNS_COPIES
+    assert FIXED_OVERHEAD_BYTES + per_chunk * 2_000 * 20 * BYTES_PER_CELL + kept <= 4 * 2**30
     with pytest.raises(ValidationError, match="objective"):
         run_sweep(SmaCrossover(), three_assets, GRID, objective="luck", progress=False)
     with pytest.raises(ValidationError, match="scheduler"):
