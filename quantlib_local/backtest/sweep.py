@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm.auto import tqdm
 
 from quantlib_local._parallel import check_scheduler, run_tasks
@@ -43,7 +44,7 @@ from quantlib_local.risk import (
 from quantlib_local.risk.overfitting import (
     BacktestOverfittingResult,
     DeflatedSharpeResult,
-    deflated_sharpe_ratio,
+    deflated_sharpe_ratio_from_statistics,
     probability_of_backtest_overfitting,
 )
 from quantlib_local.strategies.base import Strategy
@@ -63,6 +64,7 @@ FIXED_OVERHEAD_BYTES = 600 * 2**20  # interpreter, numba, vectorbt and the marke
 # chunks gathered so far and the working copies of the metrics and CSCV, up to three
 # copies of it are alive at once.
 KEPT_RETURNS_COPIES = 3
+METRIC_BLOCK_BYTES = 64 * 2**20  # metrics and Sharpe ratios are computed over blocks of sets this large
 DEFAULT_MAX_MEMORY_GB = 4.0
 SweepMethod = Literal["grid", "random"]
 OBJECTIVES = ("sharpe_ratio", "sortino_ratio", "calmar_ratio", "annual_return", "total_return")
@@ -144,7 +146,6 @@ def parameter_sets(
     for name in names:
         if name not in space:
             raise ValidationError("grid", name, f"sweep only declared parameters {sorted(space)}")
-    base = strategy.get_params()
     if method == "grid":
         values = [list(grid[name]) if grid else space[name].grid() for name in names]
         for name, options in zip(names, values):
@@ -171,8 +172,7 @@ def parameter_sets(
             continue
     if not sets:
         raise ValidationError("grid", dict(grid or {}), "give values that make at least one valid parameter set")
-    varied = [name for name in base if any(s[name] != sets[0][name] for s in sets)] or names
-    return [{name: s[name] for name in varied} for s in sets]
+    return [{name: s[name] for name in names} for s in sets]
 
 
 def plan_chunks(n_bars: int, n_symbols: int, n_sets: int, max_memory_gb: float, chunk_size: int | None) -> int:
@@ -296,40 +296,72 @@ def simulate_chunk(
 def sweep_metrics(
     returns: pd.DataFrame, config: BacktestConfig, trade_counts: np.ndarray, final_equity: np.ndarray
 ) -> pd.DataFrame:
-    """Per-set metrics from the returns matrix (the same functions as a single backtest)."""
+    """Per-set metrics from the returns matrix (the same functions as a single backtest).
+
+    Computed over blocks of sets, so the metrics' working copies stay small beside the
+    kept returns matrix.
+    """
     per_year = config.periods_per_year or periods_per_year(returns.index)
     rf = config.risk_free_rate
-    return pd.DataFrame(
-        {
-            "total_return": total_return(returns),
-            "annual_return": annual_return(returns, per_year),
-            "annual_volatility": annual_volatility(returns, per_year),
-            "sharpe_ratio": sharpe_ratio(returns, rf, per_year),
-            "sortino_ratio": sortino_ratio(returns, 0.0, per_year),
-            "max_drawdown": max_drawdown(returns),
-            "calmar_ratio": calmar_ratio(returns, per_year),
-            "n_trades": trade_counts,
-            "final_equity": final_equity,
-        },
-        index=returns.columns,
-    )
+    blocks = []
+    for columns in _column_blocks(returns.shape):
+        part = returns.iloc[:, columns]
+        blocks.append(pd.DataFrame(
+            {
+                "total_return": total_return(part),
+                "annual_return": annual_return(part, per_year),
+                "annual_volatility": annual_volatility(part, per_year),
+                "sharpe_ratio": sharpe_ratio(part, rf, per_year),
+                "sortino_ratio": sortino_ratio(part, 0.0, per_year),
+                "max_drawdown": max_drawdown(part),
+                "calmar_ratio": calmar_ratio(part, per_year),
+            },
+            index=part.columns,
+        ))
+    metrics = pd.concat(blocks)
+    metrics["n_trades"] = trade_counts
+    metrics["final_equity"] = final_equity
+    return metrics
 
 
 def overfitting_statistics(
     returns: pd.DataFrame, ranking: pd.Series, pbo_partitions: int
 ) -> tuple[DeflatedSharpeResult | None, BacktestOverfittingResult | None]:
-    """Deflated Sharpe of the best set and CSCV PBO; None where the data cannot support them."""
-    traded = (returns.to_numpy() != 0).any(axis=0)
-    live = returns if traded.all() else returns.loc[:, traded]
-    if live.shape[1] < 2:
+    """Deflated Sharpe of the best set and CSCV PBO; None where the data cannot support them.
+
+    Sets that never traded (all-zero returns) are not counted as trials. The deflated
+    Sharpe ratio is assembled from per-set Sharpe ratios computed over blocks of sets (the
+    same figures :func:`quantlib_local.risk.deflated_sharpe_ratio` computes on the whole
+    matrix, without its full-size working copies).
+    """
+    matrix = returns.to_numpy()
+    sharpes = np.full(matrix.shape[1], np.nan)
+    for columns in _column_blocks(matrix.shape):
+        part = matrix[:, columns]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sharpes[columns] = part.mean(axis=0) / part.std(axis=0, ddof=1)
+    traded = np.isfinite(sharpes)
+    if traded.sum() < 2:
         logger.warning("fewer than two parameter sets traded; no overfitting statistics")
         return None, None
     best = int(ranking.fillna(-np.inf).to_numpy().argmax())
-    selected = best if best in live.columns else None
-    deflated = deflated_sharpe_ratio(live, selected=selected)
+    if not traded[best]:
+        best = int(np.nanargmax(sharpes))
+    chosen = matrix[:, best]
+    deflated = deflated_sharpe_ratio_from_statistics(
+        float(sharpes[best]), float(np.var(sharpes[traded], ddof=1)), int(traded.sum()), len(chosen),
+        float(stats.skew(chosen)), float(stats.kurtosis(chosen, fisher=False)), selected=returns.columns[best],
+    )
     overfitting = None
-    if len(live) >= 2 * pbo_partitions:
+    if len(matrix) >= 2 * pbo_partitions:
+        live = returns if traded.all() else returns.loc[:, traded]
         overfitting = probability_of_backtest_overfitting(live, n_partitions=pbo_partitions)
     else:
-        logger.warning("only %d bars: too few for %d CSCV partitions; no PBO", len(live), pbo_partitions)
+        logger.warning("only %d bars: too few for %d CSCV partitions; no PBO", len(matrix), pbo_partitions)
     return deflated, overfitting
+
+
+def _column_blocks(shape: tuple[int, int]) -> list[slice]:
+    """Slices of columns of about :data:`METRIC_BLOCK_BYTES` each."""
+    width = max(1, METRIC_BLOCK_BYTES // (8 * max(shape[0], 1)))
+    return [slice(start, start + width) for start in range(0, shape[1], width)]

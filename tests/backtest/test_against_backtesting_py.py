@@ -90,7 +90,7 @@ FULL_EQUITY = 1 - sys.float_info.epsilon  # backtesting.Strategy._FULL_EQUITY, t
 PAIRS = [(10, 30), (50, 200)]
 COMMISSIONS = [0.0, 0.001]
 RTOL = 1e-9
-CONFORMANCE_BARS = 1000
+CONFORMANCE_BARS = 600
 
 
 class TalibSmaCross(backtesting.Strategy):
@@ -176,7 +176,8 @@ def assert_same_backtest(stats: pd.Series, ours: BacktestResult, bars: pd.DataFr
     assert np.max(np.abs(equity / ours.equity.to_numpy() - 1)) < RTOL
     assert abs(stats["Equity Final [$]"] / ours.final_equity - 1) < RTOL
 
-    fast_sma, slow_sma = (np.asarray(a, dtype=float) for a in (stats["_strategy"].fast_sma, stats["_strategy"].slow_sma))
+    strategy = stats["_strategy"]
+    fast_sma, slow_sma = np.asarray(strategy.fast_sma, dtype=float), np.asarray(strategy.slow_sma, dtype=float)
     with np.errstate(invalid="ignore"):
         reference_long = (fast_sma > slow_sma).astype(float)
     np.testing.assert_array_equal(ours.targets.iloc[:, 0].to_numpy(), reference_long)

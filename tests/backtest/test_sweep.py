@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from quantlib_local.backtest import BacktestConfig, parameter_sets, run_backtest, run_sweep
 from quantlib_local.backtest.sweep import BYTES_PER_CELL, FIXED_OVERHEAD_BYTES, KEPT_RETURNS_COPIES, plan_chunks
 from quantlib_local.exceptions import ValidationError
+from quantlib_local.risk import deflated_sharpe_ratio
 from quantlib_local.strategies import SmaCrossover
 
 GRID = {"fast": [3, 5, 8, 13], "slow": [10, 20, 40]}
@@ -35,6 +37,20 @@ def test_chunks_and_dask_give_the_same_numbers(sweep, three_assets) -> None:
     np.testing.assert_array_equal(chunked.returns.to_numpy(), sweep.returns.to_numpy())
 
 
+def test_deflated_sharpe_equals_the_whole_matrix_computation(sweep) -> None:
+    direct = deflated_sharpe_ratio(sweep.returns, selected=sweep.deflated_sharpe.selected)
+    assert sweep.deflated_sharpe.dsr == pytest.approx(direct.dsr, rel=1e-10)
+    assert sweep.deflated_sharpe.sharpe_variance == pytest.approx(direct.sharpe_variance, rel=1e-10)
+    assert sweep.deflated_sharpe.kurtosis == pytest.approx(direct.kurtosis, rel=1e-10)
+
+
+def test_metrics_in_blocks_equal_one_block(sweep, three_assets, monkeypatch) -> None:
+    monkeypatch.setattr("quantlib_local.backtest.sweep.METRIC_BLOCK_BYTES", 400 * 8 * 3)  # three sets a block
+    blocked = run_sweep(SmaCrossover(direction="both"), three_assets, GRID, progress=False, pbo_partitions=8)
+    pd.testing.assert_frame_equal(blocked.metrics, sweep.metrics)
+    assert blocked.deflated_sharpe.dsr == sweep.deflated_sharpe.dsr
+
+
 def test_best_set_and_overfitting_statistics(sweep) -> None:
     best = sweep.best_set
     assert sweep.metrics["sharpe_ratio"].iloc[best] == sweep.metrics["sharpe_ratio"].max()
@@ -52,6 +68,8 @@ def test_parameter_sets_grid_random_and_rules() -> None:
     drawn = parameter_sets(strategy, method="random", n_samples=50, seed=1)
     assert drawn == parameter_sets(strategy, method="random", n_samples=50, seed=1)
     assert all(s["fast"] < s["slow"] for s in drawn) and len(drawn) <= 50
+    single = parameter_sets(strategy, {"fast": [5, 6], "slow": [200]})  # a one-value list is still swept
+    assert single == [{"fast": 5, "slow": 200}, {"fast": 6, "slow": 200}]
     with pytest.raises(ValidationError, match="grid"):
         parameter_sets(strategy, {"speed": [1]})
     with pytest.raises(ValidationError, match="n_samples"):
