@@ -124,7 +124,9 @@ def simulate(
     close = pd.DataFrame(prices.close[:, column_symbols], index=naive_utc, columns=columns)
     fill_field = prices.open if execution == "next_open" else prices.close
     assert fill_field is not None
-    price = fill_field[:, column_symbols]
+    # np.inf is vectorbt's "at the close": no price array to tile when orders fill at closes
+    needs_prices = execution == "next_open" or config.order_type == "limit"
+    price: np.ndarray | float = fill_field[:, column_symbols] if needs_prices else np.inf
     n_symbols = len(prices.symbols)
     common = dict(
         close=close,
@@ -142,10 +144,12 @@ def simulate(
             cash_sharing=True, call_seq="auto", direction="both", **common,
         )
     signals = signal_edges(executed)
-    slippage = np.full(price.shape, config.slippage)
+    slippage: np.ndarray | float = config.slippage
     if config.order_type == "limit":
-        signals, price, slippage = _apply_limit_entries(signals, executed, prices, column_symbols, price, slippage,
-                                                        config.limit_offset)
+        assert isinstance(price, np.ndarray)
+        signals, price, slippage = _apply_limit_entries(signals, executed, prices, column_symbols, price,
+                                                        np.full(price.shape, config.slippage), config.limit_offset)
+    shorts = bool((executed == -1).any())
     size = entry_fractions(config, executed, prices, column_symbols)
     stops = {}
     if config.uses_stops:
@@ -158,7 +162,8 @@ def simulate(
         )
     sharing = config.cash_sharing and n_symbols > 1
     return vbt.Portfolio.from_signals(
-        entries=signals[0], exits=signals[1], short_entries=signals[2], short_exits=signals[3], size=size,
+        entries=signals[0], exits=signals[1], short_entries=signals[2] if shorts else None,
+        short_exits=signals[3] if shorts else None, size=size,
         size_type="percent", price=price, slippage=slippage, upon_opposite_entry="close", accumulate=False,
         init_cash=config.init_cash if sharing else config.init_cash / n_symbols, cash_sharing=sharing,
         call_seq="auto" if sharing else "default", **stops, **common,
