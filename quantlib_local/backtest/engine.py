@@ -16,7 +16,7 @@ import vectorbt as vbt
 
 from quantlib_local.backtest.config import BacktestConfig
 from quantlib_local.backtest.result import BacktestResult
-from quantlib_local.backtest.simulate import PriceArrays, simulate
+from quantlib_local.backtest.simulate import PriceArrays, group_values, simulate
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies.base import Strategy
 from quantlib_local.strategies.market_data import MarketData
@@ -77,7 +77,7 @@ def result_from_portfolio(
     portfolio: vbt.Portfolio, strategy: Strategy, market: MarketData, targets: pd.DataFrame, config: BacktestConfig
 ) -> BacktestResult:
     """Collect the result of a one-group portfolio (metrics, trades and exposure come on first use)."""
-    equity = pd.Series(portfolio.value().to_numpy().reshape(-1), index=market.index, name="equity")
+    equity = pd.Series(group_values(portfolio)[:, 0], index=market.index, name="equity")
     returns = equity.pct_change().fillna(equity.iloc[0] / config.init_cash - 1).rename("returns")
     return BacktestResult(
         strategy_name=strategy.name or type(strategy).__name__,

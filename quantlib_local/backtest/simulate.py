@@ -286,3 +286,52 @@ def _periods_per_year(prices: PriceArrays) -> float:
     from quantlib_local.risk import periods_per_year
 
     return float(periods_per_year(prices.index))
+
+
+def group_values(portfolio: vbt.Portfolio) -> np.ndarray:
+    """Portfolio value per bar and group, (bars, groups), from the order records in one pass.
+
+    The same figure as ``portfolio.value()`` (cash plus positions at the close, orders of a
+    bar included), without the bars x columns intermediates vectorbt builds for it.
+    """
+    records = portfolio.order_records
+    close = np.asarray(portfolio.close, dtype=float)
+    if close.ndim == 1:
+        close = close[:, None]
+    groups = np.asarray(portfolio.wrapper.grouper.get_groups(), dtype=np.int64)
+    init_cash = np.atleast_1d(np.asarray(portfolio.init_cash, dtype=float))
+    order = np.argsort(records["col"], kind="stable")  # per column, in time order
+    return _group_values_nb(
+        records["col"][order], records["idx"][order], records["size"][order], records["price"][order],
+        records["fees"][order], records["side"][order], close, groups, init_cash,
+    )
+
+
+@njit(cache=True)
+def _group_values_nb(
+    cols: np.ndarray, idxs: np.ndarray, sizes: np.ndarray, prices: np.ndarray, fees: np.ndarray,
+    sides: np.ndarray, close: np.ndarray, groups: np.ndarray, init_cash: np.ndarray,
+) -> np.ndarray:
+    n_bars, n_cols = close.shape
+    out = np.zeros((n_bars, init_cash.shape[0]))
+    for t in range(n_bars):
+        out[t, :] = init_cash
+    pointer = 0
+    for col in range(n_cols):
+        group = groups[col]
+        cash = 0.0
+        position = 0.0
+        for t in range(n_bars):
+            while pointer < cols.shape[0] and cols[pointer] == col and idxs[pointer] == t:
+                if sides[pointer] == 0:  # buy
+                    cash -= sizes[pointer] * prices[pointer] + fees[pointer]
+                    position += sizes[pointer]
+                else:
+                    cash += sizes[pointer] * prices[pointer] - fees[pointer]
+                    position -= sizes[pointer]
+                pointer += 1
+            if position != 0.0:
+                out[t, group] += cash + position * close[t, col]
+            else:
+                out[t, group] += cash
+    return out

@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from quantlib_local._parallel import check_scheduler, run_tasks
 from quantlib_local.backtest.config import BacktestConfig
-from quantlib_local.backtest.simulate import PriceArrays, simulate
+from quantlib_local.backtest.simulate import PriceArrays, group_values, simulate
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.risk import (
     annual_return,
@@ -279,7 +279,7 @@ def simulate_chunk(
     portfolio = simulate(targets, prices, column_symbols, pd.RangeIndex(targets.shape[1]), groups, strategy.output,
                          config)
     del targets
-    value = portfolio.value().to_numpy().reshape(len(market), len(chunk))
+    value = group_values(portfolio)
     returns = np.empty_like(value)
     returns[0] = value[0] / config.init_cash - 1
     returns[1:] = value[1:] / value[:-1] - 1

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from quantlib_local.backtest.config import BacktestConfig
 from quantlib_local.backtest.result import equal_weight_returns, trades_frame
-from quantlib_local.backtest.simulate import PriceArrays, simulate
+from quantlib_local.backtest.simulate import PriceArrays, group_values, simulate
 from quantlib_local.backtest.sweep import DEFAULT_MAX_MEMORY_GB, SweepMethod, SweepResult, run_sweep
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.risk import PerformanceSummary, performance_summary
@@ -168,7 +168,6 @@ def _trade_window(
     symbols = np.arange(len(prices.symbols))
     portfolio = simulate(targets, window, symbols, pd.Index(prices.symbols), np.zeros(len(symbols), int),
                          strategy.output, config)
-    value = portfolio.value()
-    value = (value.iloc[:, 0] if isinstance(value, pd.DataFrame) else value).to_numpy()
+    value = group_values(portfolio)[:, 0]
     returns = pd.Series(value[1:] / value[:-1] - 1, index=window.index[1:])
     return returns, trades_frame(portfolio, window.index, prices.symbols)

@@ -190,3 +190,13 @@ def test_config_round_trips_through_a_dict() -> None:
     assert BacktestConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValidationError, match="backtest config"):
         BacktestConfig.from_dict({"fee": 0.1})
+
+
+@pytest.mark.parametrize("config", [BacktestConfig(), BacktestConfig(cash_sharing=True, fees=0.002, fixed_fees=1.0),
+                                    BacktestConfig(stop_loss=0.02, trailing_stop=True)])
+def test_equity_from_order_records_equals_vectorbt_value(three_assets, config) -> None:
+    from quantlib_local.backtest.simulate import group_values
+
+    result = run_backtest(SmaCrossover(5, 20, "both"), three_assets, config)
+    expected = result.portfolio.value().to_numpy().reshape(-1, 1)
+    np.testing.assert_allclose(group_values(result.portfolio), expected, rtol=1e-12)
