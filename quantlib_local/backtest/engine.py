@@ -8,13 +8,13 @@ package's own metrics (checked against empyrical) and the trade list.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import vectorbt as vbt
 
 from quantlib_local.backtest.config import BacktestConfig
+from quantlib_local.backtest.provenance import plain_params
 from quantlib_local.backtest.result import BacktestResult
 from quantlib_local.backtest.simulate import PriceArrays, group_values, simulate
 from quantlib_local.exceptions import ValidationError
@@ -81,7 +81,7 @@ def result_from_portfolio(
     returns = equity.pct_change().fillna(equity.iloc[0] / config.init_cash - 1).rename("returns")
     return BacktestResult(
         strategy_name=strategy.name or type(strategy).__name__,
-        parameters=_plain_params(strategy.get_params()),
+        parameters=plain_params(strategy.get_params()),
         config=config,
         market=market,
         targets=targets,
@@ -89,18 +89,3 @@ def result_from_portfolio(
         equity=equity,
         returns=returns,
     )
-
-
-def _plain_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters as JSON-ready values; nested strategies become ``{"strategy": name, "params": {...}}``."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, Strategy):
-            out[key] = {"strategy": value.name or type(value).__name__, "params": _plain_params(value.get_params())}
-        elif isinstance(value, (np.integer, np.floating)):
-            out[key] = value.item()
-        elif isinstance(value, (str, int, float, bool)) or value is None:
-            out[key] = value
-        else:
-            out[key] = repr(value)
-    return out

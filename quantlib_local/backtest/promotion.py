@@ -26,7 +26,7 @@ import yaml
 from quantlib_local._atomic import atomic_write_text
 from quantlib_local.backtest.config import BacktestConfig
 from quantlib_local.backtest.gate import GateThresholds, GateVerdict, evaluate_gate
-from quantlib_local.backtest.provenance import code_version, data_fingerprint
+from quantlib_local.backtest.provenance import code_version, data_fingerprint, plain_params
 from quantlib_local.backtest.sweep import DEFAULT_MAX_MEMORY_GB, SweepResult, run_sweep
 from quantlib_local.backtest.walk_forward import WalkForwardMode, WalkForwardResult, walk_forward
 from quantlib_local.exceptions import ValidationError
@@ -149,14 +149,12 @@ def build_manifest(
     mode: str,
 ) -> dict[str, Any]:
     """The approved-strategy manifest as plain YAML-ready data."""
-    from quantlib_local.backtest.engine import _plain_params
-
     cls = type(strategy)
     return {
         "manifest_version": MANIFEST_VERSION,
         "name": name,
         "strategy": {"name": strategy.name, "class": f"{cls.__module__}:{cls.__qualname__}",
-                     "output": strategy.output, "parameters": _plain_params(parameters)},
+                     "output": strategy.output, "parameters": plain_params(parameters)},
         "data": {"source": data_source, "symbols": market.symbols, "start": market.index[0].isoformat(),
                  "end": market.index[-1].isoformat(), "bars": len(market), "sha256": data_fingerprint(market.bars)},
         "code_version": code_version(),

@@ -1,4 +1,4 @@
-"""Where a result came from: a content hash of the data and the version of the code."""
+"""Where a result came from: a content hash of the data, the version of the code, plain parameters."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import functools
 import hashlib
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from quantlib_local import __version__
+from quantlib_local.strategies.base import Strategy
 
 
 def data_fingerprint(frame: pd.DataFrame) -> str:
@@ -37,3 +40,18 @@ def code_version() -> str:
         return f"{__version__}+g{commit.stdout.strip()}{suffix}"
     except (OSError, subprocess.SubprocessError):
         return __version__
+
+
+def plain_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as JSON-ready values; nested strategies become ``{"strategy": name, "params": {...}}``."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Strategy):
+            out[key] = {"strategy": value.name or type(value).__name__, "params": plain_params(value.get_params())}
+        elif isinstance(value, (np.integer, np.floating)):
+            out[key] = value.item()
+        elif isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        else:
+            out[key] = repr(value)
+    return out

@@ -6,15 +6,9 @@ Dask worker), so a parallel run gives exactly the serial numbers, bit for bit. A
 optimiser does not converge is kept but listed in ``not_converged``: neither stops the
 others.
 
-Where the work runs (``scheduler``):
-
-* None (default): a ``distributed.LocalCluster`` sized to the machine (one worker process
-  per available core, one thread each), closed when the fits are done;
-* ``"serial"``: a plain loop in this process (no Dask; the reference);
-* ``"threads"`` or ``"processes"``: Dask's local schedulers (no cluster);
-* ``"tcp://host:8786"`` (any scheduler address): connect to a running cluster (the client is
-  closed afterwards, the cluster is left running);
-* a ``distributed.Client``: use it as is (left open).
+Where the work runs (``scheduler``): see :mod:`quantlib_local._parallel`; the default None
+starts a ``distributed.LocalCluster`` sized to the machine and closes it afterwards, and
+``"serial"`` is the plain loop the parallel results are checked against.
 """
 
 from __future__ import annotations

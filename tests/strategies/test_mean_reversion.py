@@ -11,16 +11,7 @@ from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies import check_strategy
 from quantlib_local.strategies.mean_reversion import MeanReversion, rolling_deviation_and_std
 from quantlib_local.strategies.registry import resolve_strategy
-
-
-def _closes(values: list[float]) -> pd.DataFrame:
-    index = pd.date_range("2024-01-01", periods=len(values), freq="D", tz="UTC", name="timestamp")
-    return pd.DataFrame({"A": values}, index=index)
-
-
-def _stepped(strategy: MeanReversion, closes: pd.DataFrame) -> list[float]:
-    live = strategy.incremental()
-    return [float(live.update(closes.iloc[i]).iloc[0]) for i in range(len(closes))]
+from tests.strategies.conftest import close_table, stepped
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +44,13 @@ HAND = [1.0, 1.0, 4.0, 1.0]
 )
 def test_minus_sign_of_the_gap_beyond_the_band(params: dict, expected: list[int]) -> None:
     strategy = MeanReversion(**params)
-    assert strategy.decide(_closes(HAND))["A"].tolist() == expected
-    assert _stepped(strategy, _closes(HAND)) == expected
+    assert strategy.decide(close_table(HAND))["A"].tolist() == expected
+    assert stepped(strategy, close_table(HAND)) == expected
 
 
 def test_a_flat_price_is_no_gap() -> None:
     # 0.1 + 0.1 + 0.1 != 0.3 in floating point; deviations from the last close keep it exact.
-    closes = _closes([0.1] * 6 + [0.2])
+    closes = close_table([0.1] * 6 + [0.2])
     assert MeanReversion(window=3, direction="both").decide(closes)["A"].tolist() == [0, 0, 0, 0, 0, 0, -1]
 
 

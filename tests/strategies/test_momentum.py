@@ -12,16 +12,7 @@ from quantlib_local.strategies import StrategyConformanceError, check_strategy
 from quantlib_local.strategies.market_data import MarketData
 from quantlib_local.strategies.momentum import Momentum, MomentumIncremental
 from quantlib_local.strategies.registry import resolve_strategy
-
-
-def _closes(values: list[float], symbol: str = "A") -> pd.DataFrame:
-    index = pd.date_range("2024-01-01", periods=len(values), freq="D", tz="UTC", name="timestamp")
-    return pd.DataFrame({symbol: values}, index=index)
-
-
-def _stepped(strategy: Momentum, closes: pd.DataFrame) -> list[float]:
-    live = strategy.incremental()
-    return [float(live.update(closes.iloc[i]).iloc[0]) for i in range(len(closes))]
+from tests.strategies.conftest import close_table, stepped
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +41,18 @@ def stock_closes(shared_data) -> pd.DataFrame:
     ],
 )
 def test_sign_of_the_lookback_return(params: dict, expected: list[int]) -> None:
-    closes = _closes([1.0, 2.0, 3.0, 2.0, 1.0, 1.0])
+    closes = close_table([1.0, 2.0, 3.0, 2.0, 1.0, 1.0])
     strategy = Momentum(**params)
     assert strategy.decide(closes)["A"].tolist() == expected
-    assert _stepped(strategy, closes) == expected
+    assert stepped(strategy, closes) == expected
 
 
 def test_a_missing_close_flattens_its_bar_and_the_bar_lookback_later() -> None:
-    closes = _closes([1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0])
+    closes = close_table([1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0])
     expected = [0, 0, 1, 0, 1, 0, 1]  # t3 is NaN; t5 looks back at t3
     strategy = Momentum(lookback=2, direction="both")
     assert strategy.decide(closes)["A"].tolist() == expected
-    assert _stepped(strategy, closes) == expected
+    assert stepped(strategy, closes) == expected
 
 
 def test_incremental_form_is_its_own_ring_buffer() -> None:

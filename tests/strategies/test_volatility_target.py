@@ -15,11 +15,7 @@ from quantlib_local.strategies.momentum import Momentum
 from quantlib_local.strategies.pairs import PairsTrading
 from quantlib_local.strategies.registry import resolve_strategy
 from quantlib_local.strategies.volatility_target import VolatilityTargeted
-
-
-def _closes(values: list[float]) -> pd.DataFrame:
-    index = pd.date_range("2024-01-01", periods=len(values), freq="D", tz="UTC", name="timestamp")
-    return pd.DataFrame({"A": values}, index=index)
+from tests.strategies.conftest import close_table
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def stock_closes(shared_data) -> pd.DataFrame:
 def test_alternating_ten_percent_moves_by_hand() -> None:
     # Returns +10 %, -10 %, ...: the sample std of two of them is 0.1 * sqrt(2); with one bar a
     # year that is the annual volatility, so a 10 % target holds 1 / sqrt(2) against the signal.
-    closes = _closes([100.0, 110.0, 99.0, 108.9, 98.01, 107.811])
+    closes = close_table([100.0, 110.0, 99.0, 108.9, 98.01, 107.811])
     inner = Momentum(lookback=1, direction="both")
     strategy = VolatilityTargeted(inner, target_volatility=0.10, window=2, max_leverage=1.0, periods_per_year=1)
     half = 1 / math.sqrt(2)
@@ -51,7 +47,7 @@ def test_alternating_ten_percent_moves_by_hand() -> None:
 
 
 def test_low_volatility_is_capped_and_zero_or_unknown_volatility_is_flat() -> None:
-    closes = _closes([100.0, 101.0, 102.0, 103.0, 103.0, 103.0, np.nan, 104.0, 105.0, 106.0])
+    closes = close_table([100.0, 101.0, 102.0, 103.0, 103.0, 103.0, np.nan, 104.0, 105.0, 106.0])
     inner = Momentum(lookback=4, direction="both")  # long from bar 4 on, except at the missing bar
     assert inner.decide(closes)["A"].tolist() == [0, 0, 0, 0, 1, 1, 0, 1, 1, 1]
     strategy = VolatilityTargeted(inner, target_volatility=0.5, window=2, max_leverage=3.0, periods_per_year=1)
