@@ -18,6 +18,7 @@ converted with the bar length (365-day year for ``calendar="24/7"``, 252 trading
 ``heston_paths``           Heston price/variance paths (full-truncation Euler)
 ``heston_bars``            Heston bars; true variance exposed
 ``regime_switching_bars``  Markov-switching GBM; true regime path exposed
+``ou_bars``                Ornstein-Uhlenbeck (mean-reverting) log price
 ``multi_venue_quotes``     top-of-book quotes on several venues with latency and fees
 =========================  ==========================================================
 """
@@ -35,6 +36,7 @@ from quantlib_local.data.synthetic.heston import (
     heston_bars,
     heston_paths,
 )
+from quantlib_local.data.synthetic.ou import ou_bars
 from quantlib_local.data.synthetic.quotes import (
     DEFAULT_VENUES,
     QUOTE_COLUMNS,
@@ -62,5 +64,6 @@ __all__ = [
     "heston_bars",
     "heston_paths",
     "multi_venue_quotes",
+    "ou_bars",
     "regime_switching_bars",
 ]
