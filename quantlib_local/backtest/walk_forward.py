@@ -124,7 +124,7 @@ def walk_forward(
                           objective=objective, max_memory_gb=max_memory_gb, scheduler=scheduler,
                           pbo_partitions=pbo_partitions, progress=False)
         chosen = strategy.with_params(**sweep.best_params)
-        returns, trades = _trade_window(chosen, market, prices, test_start, test_end, config)
+        returns, trades = trade_window(chosen, market, prices, test_start, test_end, config)
         pieces.append(returns)
         trade_pieces.append(trades)
         sweeps.append(sweep)
@@ -149,7 +149,7 @@ def _slice(market: MarketData, start: int, stop: int) -> MarketData:
     return MarketData(market.bars.iloc[start:stop], features)
 
 
-def _trade_window(
+def trade_window(
     strategy: Strategy, market: MarketData, prices: PriceArrays, start: int, stop: int, config: BacktestConfig
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Returns and trades of ``strategy`` over bars ``[start, stop)``, entering flat.

@@ -69,8 +69,9 @@ def _register_builtin_commands() -> None:
     from quantlib_local.cli.data import data
     from quantlib_local.cli.db import db
     from quantlib_local.cli.demo import demo
+    from quantlib_local.cli.rl import rl
 
-    for command in (data, db, demo, backtest, promote):
+    for command in (data, db, demo, backtest, promote, rl):
         cli.add_command(command)
 
 

@@ -35,10 +35,10 @@ from quantlib_local.data.synthetic import (
     correlated_bars,
     garch_bars,
     gbm_bars,
-    ou_bars,
     heston_bars,
     heston_paths,
     multi_venue_quotes,
+    ou_bars,
     regime_switching_bars,
 )
 

@@ -7,10 +7,12 @@ strategy is named by its import path ``package.module:ClassName``.
 from __future__ import annotations
 
 import importlib
+import logging
 
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies.base import Strategy
 
+logger = logging.getLogger(__name__)
 _REGISTRY: dict[str, type[Strategy]] = {}
 
 
@@ -25,6 +27,11 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
 def available_strategies() -> dict[str, type[Strategy]]:
     """Registered strategies by name (a copy)."""
     import quantlib_local.strategies  # noqa: F401  (registers the built-ins)
+
+    try:  # rl_policy and its baselines live with the agents (needs the rl extra: torch, gymnasium)
+        import quantlib_local.rl  # noqa: F401
+    except ImportError as error:
+        logger.debug("RL strategies unavailable: %s", error)
 
     return dict(sorted(_REGISTRY.items()))
 

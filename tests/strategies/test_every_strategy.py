@@ -6,6 +6,16 @@ import pandas as pd
 import pytest
 
 from quantlib_local.data import load_price_table
+from quantlib_local.rl import (
+    BuyAndHold,
+    DQNConfig,
+    EnvironmentConfig,
+    ObservationSettings,
+    RandomPolicy,
+    RLPolicy,
+    TrainingConfig,
+    train_agent,
+)
 from quantlib_local.strategies import (
     MeanReversion,
     MLClassifier,
@@ -29,7 +39,10 @@ CASES: dict[str, tuple[Strategy, int]] = {
     "portfolio": (PortfolioRebalancing(method="min_volatility", lookback=60, rebalance_every=40), 4),
     "volatility_target": (VolatilityTargeted(Momentum(lookback=10), 0.15, 20, 1.0, 252.0), 4),
     "ml_classifier": (MLClassifier(train_window=150, refit_every=50, min_train_rows=60, threshold=0.5), 2),
+    "buy_and_hold": (BuyAndHold(symbol="XOM", weight=0.8), 2),
+    "random_policy": (RandomPolicy(seed=3, symbol="JPM"), 2),
 }
+RL_POLICY = "rl_policy"  # needs a trained policy file: built by the fixture below
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +51,23 @@ def stocks(shared_data) -> pd.DataFrame:
     return load_price_table(SHARED_DATA / "stock_prices_20.csv")[["JPM", "XOM", "WMT", "PFE"]].iloc[-400:]
 
 
+@pytest.fixture(scope="module")
+def rl_policy_case(stocks, tmp_path_factory) -> tuple[Strategy, int]:
+    """A briefly trained DQN policy on JPM, observing JPM and XOM (cross-asset features)."""
+    environment = EnvironmentConfig(episode_length=32, observation=ObservationSettings(norm_window=40))
+    config = TrainingConfig(total_steps=400, n_envs=4, device="cpu", checkpoint_every=None,
+                            dqn=DQNConfig(learning_starts=100), environment=environment)
+    trained = train_agent(stocks.iloc[:250, :2], config, symbol="JPM", output_dir=tmp_path_factory.mktemp("rl"),
+                          progress=False)
+    return RLPolicy(str(trained.policy_path)), 2
+
+
 def test_every_registered_strategy_has_a_case() -> None:
-    assert set(CASES) == set(available_strategies())
+    assert set(CASES) | {RL_POLICY} == set(available_strategies())
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_strategy_conforms(name, stocks) -> None:
-    strategy, n_symbols = CASES[name]
+@pytest.mark.parametrize("name", sorted([*CASES, RL_POLICY]))
+def test_strategy_conforms(name, stocks, request) -> None:
+    strategy, n_symbols = request.getfixturevalue("rl_policy_case") if name == RL_POLICY else CASES[name]
     report = check_strategy(strategy, stocks.iloc[:, :n_symbols], n_prefixes=4)
     assert report.passed

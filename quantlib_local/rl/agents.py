@@ -1,0 +1,169 @@
+"""What the DQN and PPO agents share: the log callback, devices, seeds, episode statistics.
+
+An agent trains on any :class:`~quantlib_local.rl.interface.BatchedEnvironment`. These
+helpers check that an environment fits an agent, derive the agent's independent seeds from
+its one ``seed``, report finished episodes to a log callback, and copy state dicts so a
+saved state never aliases tensors that training keeps changing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+import torch
+
+from quantlib_local.exceptions import ValidationError
+from quantlib_local.rl.interface import BatchedEnvironment, StepBatch
+
+logger = logging.getLogger(__name__)
+
+LogFn: TypeAlias = Callable[[str, float, int], None]
+"""``log(tag, value, step)``: receives training scalars such as ``"train/loss"`` and
+``"episode/return"``; ``step`` is the agent's ``steps_done`` (environment transitions)."""
+
+
+def resolve_device(device: torch.device | str | None) -> torch.device:
+    """The given device, or CUDA when available and CPU otherwise."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValidationError("device", device, "pass 'cpu', 'cuda', 'cuda:0' or a torch.device") from exc
+
+
+def check_seed(seed: int) -> int:
+    """Validate a non-negative integer seed."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError("seed", seed, "pass a non-negative integer")
+    return int(seed)
+
+
+def derive_seeds(seed: int) -> tuple[int, int, int]:
+    """Independent seeds for the network weights, the agent's generator and the first env reset.
+
+    Parameters
+    ----------
+    seed
+        The agent's seed.
+
+    Returns
+    -------
+    tuple of int
+        ``(network_seed, generator_seed, env_seed)``, drawn from
+        ``numpy.random.SeedSequence(seed)`` so nearby seeds give unrelated streams.
+    """
+    words = np.random.SeedSequence(check_seed(seed)).generate_state(3, dtype=np.uint32)
+    return int(words[0]), int(words[1]), int(words[2])
+
+
+def check_step_count(n_steps: int, field: str = "n_steps") -> int:
+    """Validate a non-negative integer number of environment steps."""
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
+        raise ValidationError(field, n_steps, "pass a non-negative integer number of environment steps")
+    return int(n_steps)
+
+
+def check_env(env: BatchedEnvironment, observation_size: int, n_actions: int) -> int:
+    """Check that ``env`` matches an agent's sizes; return its ``n_envs``.
+
+    Raises
+    ------
+    ValidationError
+        When the environment's observation size or action count differ from the agent's,
+        or ``n_envs`` is not a positive integer.
+    """
+    for name in ("n_envs", "observation_size", "n_actions", "reset", "step"):
+        if not hasattr(env, name):
+            raise ValidationError("env", type(env).__name__,
+                                  "pass an object implementing quantlib_local.rl.interface.BatchedEnvironment",
+                                  detail=f"it has no attribute {name!r}")
+    if int(env.observation_size) != observation_size:
+        raise ValidationError("env.observation_size", env.observation_size,
+                              f"train on an environment with observation_size={observation_size} like the agent")
+    if int(env.n_actions) != n_actions:
+        raise ValidationError("env.n_actions", env.n_actions,
+                              f"train on an environment with n_actions={n_actions} like the agent")
+    n_envs = int(env.n_envs)
+    if n_envs < 1:
+        raise ValidationError("env.n_envs", env.n_envs, "use an environment with at least one episode")
+    return n_envs
+
+
+def env_device(env: BatchedEnvironment) -> torch.device:
+    """The environment's device (CPU when it does not say)."""
+    return torch.device(getattr(env, "device", "cpu"))
+
+
+def log_episodes(log: LogFn, batch: StepBatch, step: int) -> None:
+    """Report episodes that ended in ``batch``: ``episode/return`` and ``episode/<term>``.
+
+    Each value is the mean over the environments whose episode ended on this step; nothing
+    is logged when none did.
+    """
+    done = batch.terminated | batch.truncated
+    if not bool(done.any()):
+        return
+    if batch.episode_return is not None:
+        log("episode/return", float(torch.nanmean(batch.episode_return[done].double())), step)
+    for name, values in batch.episode_terms.items():
+        log(f"episode/{name}", float(torch.nanmean(values[done].double())), step)
+
+
+def clone_state(tree: Any) -> Any:
+    """Deep copy of nested dicts, lists and tuples with every tensor detached and cloned."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().clone()
+    if isinstance(tree, dict):
+        return {key: clone_state(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [clone_state(value) for value in tree]
+    if isinstance(tree, tuple):
+        return tuple(clone_state(value) for value in tree)
+    return tree
+
+
+def cpu_weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A module's parameters and buffers, cloned onto the CPU (portable checkpoints)."""
+    return {name: value.detach().to("cpu", copy=True) for name, value in module.state_dict().items()}
+
+
+def check_state(state: Any, algorithm: str, observation_size: int, n_actions: int, config: dict[str, Any]) -> None:
+    """Check that an agent ``state_dict`` fits the agent about to load it.
+
+    Raises
+    ------
+    ValidationError
+        When ``state`` comes from another algorithm, other sizes or another configuration.
+    """
+    if not isinstance(state, dict) or state.get("algorithm") != algorithm:
+        raise ValidationError("state", type(state).__name__, f"pass the dict returned by a {algorithm} agent's "
+                              "state_dict()")
+    for key, expected in (("observation_size", observation_size), ("n_actions", n_actions)):
+        if state.get(key) != expected:
+            raise ValidationError(f"state[{key!r}]", state.get(key),
+                                  f"load into an agent built with {key}={state.get(key)} (this one has {expected})")
+    saved = _plain(state.get("config") or {})
+    config = _plain(config)
+    if saved != config:
+        differing = sorted(key for key in set(saved) | set(config) if saved.get(key) != config.get(key))
+        raise ValidationError("state['config']", {key: saved.get(key) for key in differing},
+                              "build the agent with the configuration it was saved with, or use from_state_dict()",
+                              detail=f"these settings differ from the agent's: {differing}")
+
+
+def _plain(config: dict[str, Any]) -> dict[str, Any]:
+    """Settings with lists as tuples, so a configuration that went through JSON compares equal."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in config.items()}
+
+
+def restore_generator(generator: torch.Generator, state: torch.Tensor, saved_device_type: str) -> None:
+    """Load a generator state saved on a device of the same type; otherwise keep the current one."""
+    if saved_device_type != generator.device.type:
+        logger.warning("agent state was saved on %s and is loaded on %s: the random stream restarts, so training "
+                       "continues reproducibly but not bit-identically", saved_device_type, generator.device.type)
+        return
+    generator.set_state(state.cpu())
