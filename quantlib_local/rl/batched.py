@@ -121,7 +121,10 @@ class BatchedTradingEnv:
         if seed is not None:
             self._generator.manual_seed(seed)
         if starts is not None:
-            starts = torch.as_tensor(np.asarray(starts), dtype=torch.long, device=self.device)
+            values = np.asarray(starts)
+            if values.dtype.kind not in "iu":
+                raise ValidationError("starts", values.dtype.name, "pass whole bar positions (an integer array)")
+            starts = torch.as_tensor(values, dtype=torch.long, device=self.device)
             if starts.shape != (self.n_envs,) or bool(((starts < self._first) | (starts > self.data.n_bars - 2)).any()):
                 raise ValidationError("starts", "out of range",
                                       f"pass {self.n_envs} bar positions in [{self._first}, {self.data.n_bars - 2}]")

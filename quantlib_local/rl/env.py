@@ -87,7 +87,8 @@ class TradingEnv(gym.Env):
         self.weights = np.asarray(self.config.actions, dtype=float)
         self.action_space = gym.spaces.Discrete(len(self.weights))
         size = self.data.n_features + 1
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(size,), dtype=np.float32)
+        bound = max(self.config.observation.clip, float(np.abs(self.weights).max()))
+        self.observation_space = gym.spaces.Box(-bound, bound, shape=(size,), dtype=np.float32)
         costs = self.config.costs
         self._order_costs = (costs.fees, costs.fixed_fees, costs.slippage,
                              np.nan if costs.size_granularity is None else costs.size_granularity)

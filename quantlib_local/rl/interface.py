@@ -73,8 +73,28 @@ class BatchedEnvironment(Protocol):
         ...
 
     def step(self, actions: torch.Tensor) -> StepBatch:
-        """Apply one action per environment (``(n_envs,)`` int64)."""
-        ...
+        obs, reward, terminated, truncated, info = self.env.step(int(actions.reshape(-1)[0]))
+        final = torch.from_numpy(obs).unsqueeze(0)
+        terms = info["terms"]
+        self._episode_return += float(reward)
+        for name, value in terms.items():
+            self._episode_terms[name] = self._episode_terms.get(name, 0.0) + value
+        # one tensor for the reward and its terms; views of it for each (cheap per step)
+        values = torch.tensor([reward, *terms.values()], dtype=torch.float64)
+        batch = StepBatch(
+            obs=final, reward=values[:1].to(torch.float32), terminated=torch.tensor([bool(terminated)]),
+            truncated=torch.tensor([bool(truncated)]), final_obs=final,
+            terms={name: values[k + 1:k + 2] for k, name in enumerate(terms)},
+            episode_return=self._nan, episode_terms={name: self._nan for name in terms},
+        )
+        if terminated or truncated:
+            batch.episode_return = torch.tensor([self._episode_return], dtype=torch.float64)
+            batch.episode_terms = {name: torch.tensor([total], dtype=torch.float64)
+                                   for name, total in self._episode_terms.items()}
+            first, _ = self.env.reset()
+            batch.obs = torch.from_numpy(first).unsqueeze(0)
+            self._episode_return, self._episode_terms = 0.0, {}
+        return batch
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue from here (positions, clocks, random state)."""
@@ -102,11 +122,12 @@ class SingleEnvBatch:
         self.device = torch.device("cpu")
         self._episode_return = 0.0
         self._episode_terms: dict[str, float] = {}
+        self._nan = torch.tensor([np.nan], dtype=torch.float64)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
         obs, _ = self.env.reset(seed=seed)
         self._episode_return, self._episode_terms = 0.0, {}
-        return torch.as_tensor(obs, dtype=torch.float32).unsqueeze(0)
+        return torch.from_numpy(obs).unsqueeze(0)
 
     def step(self, actions: torch.Tensor) -> StepBatch:
         obs, reward, terminated, truncated, info = self.env.step(int(actions.reshape(-1)[0]))
