@@ -9,6 +9,7 @@ saved state never aliases tensors that training keeps changing.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
@@ -23,6 +24,22 @@ logger = logging.getLogger(__name__)
 LogFn: TypeAlias = Callable[[str, float, int], None]
 """``log(tag, value, step)``: receives training scalars such as ``"train/loss"`` and
 ``"episode/return"``; ``step`` is the agent's ``steps_done`` (environment transitions)."""
+
+
+def require(condition: bool, field: str, value: Any, fix: str) -> None:
+    """Raise :class:`ValidationError` naming ``field``, ``value`` and ``fix`` unless ``condition`` holds."""
+    if not condition:
+        raise ValidationError(field, value, fix)
+
+
+def is_int(value: Any) -> bool:
+    """A Python integer that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """A finite real number that is not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def resolve_device(device: torch.device | str | None) -> torch.device:

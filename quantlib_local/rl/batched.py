@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 
 from quantlib_local.exceptions import ValidationError
+from quantlib_local.rl.agents import resolve_device
 from quantlib_local.rl.config import REWARD_TERMS, EnvironmentConfig
 from quantlib_local.rl.data import TradingData, prepare_trading_data
 from quantlib_local.rl.env import EQUITY_FLOOR, episode_bounds
@@ -29,11 +30,6 @@ from quantlib_local.strategies.market_data import MarketData
 
 TABLE_BYTES = 256 * 2**20
 """Largest precomputed (bar, held action) observation table; bigger data gathers per step."""
-
-
-def default_device() -> torch.device:
-    """CUDA when present, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class BatchedTradingEnv:
@@ -74,7 +70,7 @@ class BatchedTradingEnv:
         self.data = bars if isinstance(bars, TradingData) else prepare_trading_data(
             bars, self.config, symbol=symbol, features=features)
         self.n_envs = n_envs
-        self.device = torch.device(device) if device is not None else default_device()
+        self.device = resolve_device(device)
         self.n_actions = len(self.config.actions)
         self.observation_size = self.data.n_features + 1
         f64 = dict(dtype=torch.float64, device=self.device)

@@ -56,7 +56,10 @@ from quantlib_local.rl.agents import (
     cpu_weights,
     derive_seeds,
     env_device,
+    is_int,
+    is_number,
     log_episodes,
+    require,
     resolve_device,
     restore_generator,
 )
@@ -66,19 +69,6 @@ from quantlib_local.rl.networks import build_network, check_hidden_sizes, q_netw
 logger = logging.getLogger(__name__)
 
 __all__ = ["DQNAgent", "DQNConfig", "NStepAccumulator", "ReplayBuffer"]
-
-
-def _require(condition: bool, name: str, value: Any, fix: str) -> None:
-    if not condition:
-        raise ValidationError(name, value, fix)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -140,24 +130,27 @@ class DQNConfig:
     log_interval: int = 100
 
     def __post_init__(self) -> None:
-        _require(_is_number(self.learning_rate) and self.learning_rate > 0, "learning_rate", self.learning_rate,
+        require(is_number(self.learning_rate) and self.learning_rate > 0, "learning_rate", self.learning_rate,
                  "use a positive step size such as 1e-3")
         for name in ("batch_size", "buffer_size", "target_update", "train_freq", "gradient_steps", "n_step",
                      "log_interval"):
             value = getattr(self, name)
-            _require(_is_int(value) and value >= 1, name, value, "use a positive integer")
-        _require(_is_int(self.learning_starts) and self.learning_starts >= 0, "learning_starts", self.learning_starts,
+            require(is_int(value) and value >= 1, name, value, "use a positive integer")
+        require(is_int(self.learning_starts) and self.learning_starts >= 0, "learning_starts", self.learning_starts,
                  "use a non-negative integer number of environment steps")
-        _require(_is_number(self.gamma) and 0.0 <= self.gamma <= 1.0, "gamma", self.gamma,
+        require(is_number(self.gamma) and 0.0 <= self.gamma <= 1.0, "gamma", self.gamma,
                  "use a discount factor in [0, 1], such as 0.99")
         for name in ("exploration_initial", "exploration_final", "exploration_fraction"):
             value = getattr(self, name)
-            _require(_is_number(value) and 0.0 <= value <= 1.0, name, value, "use a value in [0, 1]")
-        _require(_is_number(self.max_grad_norm) and self.max_grad_norm > 0, "max_grad_norm", self.max_grad_norm,
+            require(is_number(value) and 0.0 <= value <= 1.0, name, value, "use a value in [0, 1]")
+        require(is_number(self.max_grad_norm) and self.max_grad_norm > 0, "max_grad_norm", self.max_grad_norm,
                  "use a positive gradient-norm bound such as 10.0")
         for name in ("double", "dueling"):
-            _require(isinstance(getattr(self, name), bool), name, getattr(self, name), "use True or False")
+            require(isinstance(getattr(self, name), bool), name, getattr(self, name), "use True or False")
         object.__setattr__(self, "hidden_sizes", check_hidden_sizes(self.hidden_sizes))
+        for name in ("learning_rate", "gamma", "exploration_initial", "exploration_final", "exploration_fraction",
+                     "max_grad_norm"):
+            object.__setattr__(self, name, float(getattr(self, name)))  # plain floats: safe in torch.load
 
     def exploration_rate(self, step: int, total_steps: int) -> float:
         """Epsilon of the linear schedule after ``step`` of ``total_steps`` environment steps.

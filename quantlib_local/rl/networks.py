@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -38,9 +39,10 @@ _ALGORITHM_KINDS = {"dqn": "q", "ppo": "actor_critic"}
 
 
 def _check_sizes(observation_size: int, n_actions: int, hidden_sizes: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(observation_size, bool) or not isinstance(observation_size, int) or observation_size < 1:
+    # numbers.Integral: gymnasium gives Discrete(n).n as a NumPy integer
+    if isinstance(observation_size, bool) or not isinstance(observation_size, Integral) or observation_size < 1:
         raise ValidationError("observation_size", observation_size, "pass a positive integer")
-    if isinstance(n_actions, bool) or not isinstance(n_actions, int) or n_actions < 1:
+    if isinstance(n_actions, bool) or not isinstance(n_actions, Integral) or n_actions < 1:
         raise ValidationError("n_actions", n_actions, "pass a positive integer")
     return check_hidden_sizes(hidden_sizes)
 
@@ -126,8 +128,8 @@ class QNetwork(nn.Module):
     ) -> None:
         super().__init__()
         sizes = _check_sizes(observation_size, n_actions, hidden_sizes)
-        self.observation_size = observation_size
-        self.n_actions = n_actions
+        self.observation_size = int(observation_size)
+        self.n_actions = int(n_actions)
         self.hidden_sizes = sizes
         self.dueling = bool(dueling)
         if self.dueling:
@@ -201,8 +203,8 @@ class ActorCritic(nn.Module):
     def __init__(self, observation_size: int, n_actions: int, hidden_sizes: Sequence[int] = (64, 64)) -> None:
         super().__init__()
         sizes = _check_sizes(observation_size, n_actions, hidden_sizes)
-        self.observation_size = observation_size
-        self.n_actions = n_actions
+        self.observation_size = int(observation_size)
+        self.n_actions = int(n_actions)
         self.hidden_sizes = sizes
         self.policy = _tanh_mlp(observation_size, n_actions, sizes, output_gain=0.01)
         self.value_function = _tanh_mlp(observation_size, 1, sizes, output_gain=1.0)
@@ -228,14 +230,14 @@ def q_network_spec(observation_size: int, n_actions: int, hidden_sizes: Sequence
                    dueling: bool = False) -> dict[str, Any]:
     """The :meth:`QNetwork.network_spec` of a network with these arguments (without building it)."""
     sizes = _check_sizes(observation_size, n_actions, hidden_sizes)
-    return {"kind": "q", "observation_size": observation_size, "n_actions": n_actions, "hidden_sizes": list(sizes),
+    return {"kind": "q", "observation_size": int(observation_size), "n_actions": int(n_actions), "hidden_sizes": list(sizes),
             "dueling": bool(dueling)}
 
 
 def actor_critic_spec(observation_size: int, n_actions: int, hidden_sizes: Sequence[int] = (64, 64)) -> dict[str, Any]:
     """The :meth:`ActorCritic.network_spec` of a network with these arguments (without building it)."""
     sizes = _check_sizes(observation_size, n_actions, hidden_sizes)
-    return {"kind": "actor_critic", "observation_size": observation_size, "n_actions": n_actions,
+    return {"kind": "actor_critic", "observation_size": int(observation_size), "n_actions": int(n_actions),
             "hidden_sizes": list(sizes)}
 
 

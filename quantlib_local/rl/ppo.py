@@ -45,7 +45,10 @@ from quantlib_local.rl.agents import (
     cpu_weights,
     derive_seeds,
     env_device,
+    is_int,
+    is_number,
     log_episodes,
+    require,
     resolve_device,
     restore_generator,
 )
@@ -57,19 +60,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["PPOAgent", "PPOConfig", "Rollout", "compute_gae"]
 
 _ADVANTAGE_EPS = 1e-8
-
-
-def _require(condition: bool, name: str, value: Any, fix: str) -> None:
-    if not condition:
-        raise ValidationError(name, value, fix)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -117,24 +107,27 @@ class PPOConfig:
     anneal_lr: bool = False
 
     def __post_init__(self) -> None:
-        _require(_is_number(self.learning_rate) and self.learning_rate > 0, "learning_rate", self.learning_rate,
+        require(is_number(self.learning_rate) and self.learning_rate > 0, "learning_rate", self.learning_rate,
                  "use a positive step size such as 3e-4")
         for name in ("n_steps", "n_epochs", "n_minibatches"):
             value = getattr(self, name)
-            _require(_is_int(value) and value >= 1, name, value, "use a positive integer")
+            require(is_int(value) and value >= 1, name, value, "use a positive integer")
         for name in ("gamma", "gae_lambda"):
             value = getattr(self, name)
-            _require(_is_number(value) and 0.0 <= value <= 1.0, name, value, "use a value in [0, 1]")
-        _require(_is_number(self.clip_range) and self.clip_range > 0, "clip_range", self.clip_range,
+            require(is_number(value) and 0.0 <= value <= 1.0, name, value, "use a value in [0, 1]")
+        require(is_number(self.clip_range) and self.clip_range > 0, "clip_range", self.clip_range,
                  "use a positive clipping range such as 0.2")
         for name in ("ent_coef", "vf_coef"):
             value = getattr(self, name)
-            _require(_is_number(value) and value >= 0, name, value, "use a non-negative coefficient")
-        _require(_is_number(self.max_grad_norm) and self.max_grad_norm > 0, "max_grad_norm", self.max_grad_norm,
+            require(is_number(value) and value >= 0, name, value, "use a non-negative coefficient")
+        require(is_number(self.max_grad_norm) and self.max_grad_norm > 0, "max_grad_norm", self.max_grad_norm,
                  "use a positive gradient-norm bound such as 0.5")
         for name in ("normalize_advantage", "anneal_lr"):
-            _require(isinstance(getattr(self, name), bool), name, getattr(self, name), "use True or False")
+            require(isinstance(getattr(self, name), bool), name, getattr(self, name), "use True or False")
         object.__setattr__(self, "hidden_sizes", check_hidden_sizes(self.hidden_sizes))
+        for name in ("learning_rate", "gamma", "gae_lambda", "clip_range", "ent_coef", "vf_coef",
+                     "max_grad_norm"):
+            object.__setattr__(self, name, float(getattr(self, name)))  # plain floats: safe in torch.load
 
 
 def compute_gae(rewards: torch.Tensor, values: torch.Tensor, episode_ends: torch.Tensor, next_values: torch.Tensor,

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import pytest
+import torch
 
 from quantlib_local.backtest import BacktestConfig
 from quantlib_local.data import ou_bars
 from quantlib_local.rl import DQNConfig, EnvironmentConfig, ObservationSettings, TrainingConfig, train_agent
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """Small tensors gain nothing from threads, and on a busy machine thread hand-offs stall each op."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
