@@ -47,17 +47,29 @@ class ObservationSettings:
         full window are warm-up.
     clip
         Standardised values are clipped to ``[-clip, clip]``.
+    garch_window, garch_refit_every
+        When ``garch_window`` is set, add ``garch_volatility``: the one-bar-ahead GARCH(1,1)
+        volatility (design eq. 14) forecast at each bar from the last ``garch_window``
+        returns, re-fitted every ``garch_refit_every`` bars
+        (:func:`~quantlib_local.volatility.rolling_garch_forecast`). Off by default: the
+        features already carry the EWMA volatility (GARCH with fixed weights), and the fits
+        cost seconds per thousand bars.
     """
 
     features: FeatureSettings = field(default_factory=FeatureSettings)
     norm_window: int = 250
     clip: float = 5.0
+    garch_window: int | None = None
+    garch_refit_every: int = 20
 
     def __post_init__(self) -> None:
         if not isinstance(self.features, FeatureSettings):
             raise ValidationError("observation.features", self.features, "pass a FeatureSettings")
         _whole("observation.norm_window", self.norm_window, 2, "use a window of at least 2 bars, e.g. 250")
         _real("observation.clip", self.clip, 0.0, 1e6, "use a positive clip such as 5.0", open_low=True)
+        if self.garch_window is not None:
+            _whole("observation.garch_window", self.garch_window, 100, "use at least 100 returns, or None")
+        _whole("observation.garch_refit_every", self.garch_refit_every, 1, "use a whole number of bars >= 1")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from quantlib_local.exceptions import ValidationError
 from quantlib_local.rl.config import EnvironmentConfig, ObservationSettings
 from quantlib_local.strategies.features import feature_block
 from quantlib_local.strategies.market_data import MarketData
+from quantlib_local.volatility import rolling_garch_forecast
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,22 @@ def observation_rows(
         settings=settings.features,
     )
     raw = block[:, market.symbols.index(symbol), :]
-    observations, first_bar = standardise(raw, settings)
     volatility = np.nan_to_num(raw[:, names.index("ewma_volatility")], nan=0.0)
+    if settings.garch_window is not None:
+        names = [*names, "garch_volatility"]
+        raw = np.column_stack([raw, garch_volatility(market.close[symbol], settings)])
+    observations, first_bar = standardise(raw, settings)
     return names, observations, volatility, first_bar
+
+
+def garch_volatility(close: pd.Series, settings: ObservationSettings) -> np.ndarray:
+    """One-bar-ahead GARCH(1,1) volatility forecast at each bar (NaN before the first fit)."""
+    returns = close.pct_change().iloc[1:]
+    if returns.notna().sum() < (settings.garch_window or 0):
+        return np.full(len(close), np.nan)
+    forecast = rolling_garch_forecast(returns, settings.garch_window, refit_every=settings.garch_refit_every,
+                                      progress=False)
+    return forecast.volatility[1].reindex(close.index).to_numpy(dtype=float)
 
 
 def standardise(raw: np.ndarray, settings: ObservationSettings) -> tuple[np.ndarray, int]:
