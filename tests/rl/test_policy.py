@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+import yaml
 
-from quantlib_local.backtest import run_backtest
+from quantlib_local.backtest import GateThresholds, promote, run_backtest
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.rl import RLPolicy, TradingEnv, load_policy_file, prepare_trading_data
 from quantlib_local.strategies import check_strategy, resolve_strategy
@@ -90,3 +91,16 @@ def test_data_without_the_trained_fields_is_refused(trained_policy, ou_market) -
 def test_unknown_symbol_is_refused(trained_policy, ou_market) -> None:
     with pytest.raises(ValidationError, match="symbol"):
         RLPolicy(str(trained_policy.policy_path), symbol="NOPE").decide(ou_market)
+
+
+def test_a_policy_goes_through_the_promotion_gate(trained_policy, ou_market, tmp_path) -> None:
+    gate_off = GateThresholds(**{name: None for name in GateThresholds.__dataclass_fields__})
+    outcome = promote(RLPolicy(str(trained_policy.policy_path)), ou_market, None, train_bars=300, test_bars=150,
+                      thresholds=gate_off, data_source="SYNTHETIC ou_bars(seed 5)", output_dir=tmp_path,
+                      progress=False, pbo_partitions=4)
+    assert outcome.passed, outcome.verdict.report()
+    manifest = yaml.safe_load(outcome.manifest_path.read_text())
+    assert manifest["strategy"]["class"] == "quantlib_local.rl.policy:RLPolicy"
+    assert manifest["strategy"]["parameters"] == {"policy": str(trained_policy.policy_path), "symbol": None}
+    rebuilt = resolve_strategy(manifest["strategy"]["class"]).from_params(manifest["strategy"]["parameters"])
+    assert rebuilt == RLPolicy(str(trained_policy.policy_path))
