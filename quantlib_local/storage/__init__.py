@@ -10,7 +10,8 @@ Typical use::
         record_order_intent(session, order, deployment="btc-trend-paper")
 
 PostgreSQL works the same with ``postgresql+psycopg://user:password@host:5432/qlab``.
-Higher layers get dataclasses and DataFrames from the ledger and run-record functions, never rows.
+Higher layers get dataclasses and DataFrames from the ledger, run-record and nightly-run functions,
+never rows.
 """
 
 from quantlib_local.storage.column_types import Float64, UTCDateTime, utc_now
@@ -47,10 +48,12 @@ from quantlib_local.storage.models import (
     EquitySnapshotRow,
     FillRow,
     InstrumentRow,
+    NightlyRunRow,
     OrderRow,
     PositionRow,
 )
-from quantlib_local.storage.records import BacktestRun, RunStatus
+from quantlib_local.storage.nightly_runs import load_nightly_runs, nightly_runs_frame, record_nightly_run
+from quantlib_local.storage.records import BacktestRun, JobStatus, NightlyRun, RunStatus
 from quantlib_local.storage.run_records import (
     finish_backtest_run,
     load_backtest_run,
@@ -67,6 +70,9 @@ __all__ = [
     "FillRow",
     "Float64",
     "InstrumentRow",
+    "JobStatus",
+    "NightlyRun",
+    "NightlyRunRow",
     "OrderRow",
     "PositionRow",
     "RunStatus",
@@ -82,12 +88,15 @@ __all__ = [
     "load_equity_curve",
     "load_fills",
     "load_instruments",
+    "load_nightly_runs",
     "load_orders",
     "load_positions",
+    "nightly_runs_frame",
     "open_database",
     "record_backtest_run",
     "record_equity_snapshot",
     "record_fill",
+    "record_nightly_run",
     "record_order_intent",
     "records_frame",
     "redact_url",

@@ -2,8 +2,9 @@
 
 One class per table, named ``<Thing>Row`` so it is never mistaken for the core dataclass
 it stores (:class:`~quantlib_local.core.Order` lives in ``OrderRow``). Conversion between
-the two lives in :mod:`quantlib_local.storage.ledger` and :mod:`quantlib_local.storage.run_records`; higher layers receive
-dataclasses and DataFrames, never rows.
+the two lives in :mod:`quantlib_local.storage.ledger`, :mod:`quantlib_local.storage.run_records`
+and :mod:`quantlib_local.storage.nightly_runs`; higher layers receive dataclasses and DataFrames,
+never rows.
 
 The schema is owned by the Alembic migrations in ``storage/migrations``; a test checks
 that the migrated head schema matches these models on SQLite and PostgreSQL. Change both
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SqlEnum
@@ -45,7 +47,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from quantlib_local.core import AssetClass, OrderSide, OrderStatus, OrderType
 from quantlib_local.storage.column_types import Float64, UTCDateTime, utc_now
-from quantlib_local.storage.records import RunStatus
+from quantlib_local.storage.records import JobStatus, RunStatus
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -69,7 +71,10 @@ CURRENCY_LENGTH = 16
 """Width of a currency code (``USD``, ``USDT``, ``BTC``)."""
 
 RUN_ID_LENGTH = 36
-"""Width of a backtest run id (UUID4 with or without dashes)."""
+"""Width of a backtest or nightly run id (UUID4 with or without dashes)."""
+
+PATH_LENGTH = 1024
+"""Width of a file path: a notebook as given, a report relative to the reports folder."""
 
 
 def enum_column_type(enum_class: type[Enum], name: str) -> SqlEnum:
@@ -121,6 +126,39 @@ class BacktestRunRow(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[RunStatus] = mapped_column(enum_column_type(RunStatus, "run_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class NightlyRunRow(Base):
+    """One run of a nightly notebook job: what ran, for when, how it ended and what it reported.
+
+    ``scheduled_for`` is the slot the run was for (a re-run of last night keeps last night's
+    slot); ``started_at``/``finished_at`` span every attempt; ``attempts`` is 0 when the job
+    failed before its notebook ran (e.g. a parameter check). ``reason`` says why a run failed
+    or timed out (``Text``: tracebacks and exception messages can be long).
+    """
+
+    __tablename__ = "nightly_runs"
+    __table_args__ = (
+        CheckConstraint("finished_at >= started_at", name="finished_after_started"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
+    job: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
+    notebook: Mapped[str] = mapped_column(String(PATH_LENGTH))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[float] = mapped_column(Float64)
+    status: Mapped[JobStatus] = mapped_column(enum_column_type(JobStatus, "job_status"))
+    attempts: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    data_hash: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    output_notebook: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
+    output_html: Mapped[str | None] = mapped_column(String(PATH_LENGTH))
+    code_version: Mapped[str] = mapped_column(String(SYMBOL_LENGTH))
 
 
 class OrderRow(Base):

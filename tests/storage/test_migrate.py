@@ -47,8 +47,16 @@ def _schema_differences(engine: Engine, metadata: object = Base.metadata) -> lis
         return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
 
-def test_store_has_the_six_tables() -> None:
-    assert STORE_TABLES == {"instruments", "backtest_runs", "orders", "fills", "positions", "equity_snapshots"}
+def test_store_has_the_seven_tables() -> None:
+    assert STORE_TABLES == {
+        "instruments",
+        "backtest_runs",
+        "orders",
+        "fills",
+        "positions",
+        "equity_snapshots",
+        "nightly_runs",
+    }
 
 
 def test_migrations_ship_inside_the_package() -> None:
