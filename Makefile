@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test bench clean help
 
 help:
-	@echo "make demo   - set up .venv and run the main research job on embedded data"
+	@echo "make demo   - set up .venv, run the research summary and the nightly notebook jobs on embedded data"
 	@echo "make test   - set up .venv and run the whole test suite"
 	@echo "make bench  - set up .venv and run benchmarks/ (results in benchmarks/RESULTS.md)"
 	@echo "make clean  - remove .venv and build artefacts"
@@ -30,6 +30,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/qlab demo
+	$(BIN)/qlab nightly --all --no-progress
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

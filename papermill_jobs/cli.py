@@ -104,6 +104,7 @@ def nightly(settings: Settings, manifest: Path, run_all: bool, names: tuple[str,
     """
     jobs = load_manifest(manifest)
     reports = reports_dir or settings.reports_dir
+    _engine(settings)  # a store that cannot take the run records fails now, before any job runs
     if isinstance(workers, bool) or workers < 1:
         raise ValidationError("--workers", workers, "use a whole number >= 1")
 

@@ -11,7 +11,8 @@
 :func:`run_jobs` runs many jobs at once (threads that each wait on a child process, or a
 Dask cluster whose workers see the same files) and never lets one job's failure stop
 another. Outputs go to ``<reports>/<YYYY-MM-DD>/<job>.ipynb`` and ``.html``, with a
-``<job>.json`` run record beside them.
+``<job>.json`` run record beside them; the notebook runs with ``QLAB_REPORTS_DIR`` set to
+``<reports>/<YYYY-MM-DD>/<job>_files``, so whatever it publishes stays with its report.
 """
 
 from __future__ import annotations
@@ -144,7 +145,9 @@ def _attempt(job: JobSpec, notebook: Path, output_notebook: Path, output_html: P
             "notebook": str(notebook), "output_notebook": str(output_notebook), "output_html": str(output_html),
             "parameters": job.parameters, "kernel": job.kernel, "cwd": str(notebook.parent), "result": str(result),
         }))
-        environment = {**os.environ, JOB_METRICS_ENV: str(metrics)}
+        # files a notebook publishes under its reports folder land beside the job's report
+        environment = {**os.environ, JOB_METRICS_ENV: str(metrics),
+                       "QLAB_REPORTS_DIR": str((output_notebook.parent / f"{job.name}_files").resolve())}
         child = subprocess.Popen([sys.executable, "-m", "papermill_jobs.execute", str(task)], env=environment,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, text=True)
         try:

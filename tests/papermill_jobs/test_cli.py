@@ -55,3 +55,13 @@ def test_one_named_job_and_unknown_names(notebooks, tmp_path, monkeypatch) -> No
 def test_help() -> None:
     result = CliRunner().invoke(cli, ["nightly", "--help"])
     assert result.exit_code == 0 and "--schedule" in result.output
+
+
+def test_an_unmigrated_store_fails_before_any_job_runs(notebooks, tmp_path, monkeypatch) -> None:
+    manifest = _manifest(tmp_path, [{"name": "ok", "notebook": "ok.ipynb"}])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    result = CliRunner().invoke(cli, ["nightly", "--manifest", manifest, "--notebooks-dir", str(notebooks),
+                                      "--reports-dir", str(tmp_path / "reports"), "--all", "--no-progress"])
+    assert result.exit_code == 2 and "qlab db upgrade" in result.output
+    assert not (tmp_path / "reports").exists()
