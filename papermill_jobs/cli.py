@@ -10,6 +10,7 @@ import click
 
 from papermill_jobs.manifest import DEFAULT_MANIFEST, JobSpec, load_manifest
 from papermill_jobs.runner import SUCCEEDED, JobOutcome, run_jobs
+from quantlib_local.cli._store import store_engine
 from quantlib_local.config import Settings
 from quantlib_local.exceptions import ValidationError
 
@@ -18,23 +19,13 @@ EXIT_JOBS_FAILED = 1
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-def _engine(settings: Settings):  # noqa: ANN202 - an SQLAlchemy engine
-    from quantlib_local.storage import open_database, upgrade_database
-
-    url = settings.resolved_database_url
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade_database(url)
-    return open_database(url)
-
-
 def record_and_index(settings: Settings, outcomes: list[JobOutcome], reports_dir: Path) -> Path:
     """Store the run records, then rewrite ``reports/index.html`` from every run in the store."""
     from papermill_jobs.index import write_index
     from quantlib_local.backtest.provenance import code_version
     from quantlib_local.storage import load_nightly_runs, record_nightly_run, session_scope
 
-    engine = _engine(settings)
+    engine = store_engine(settings)
     version = code_version()
     with session_scope(engine) as session:
         for outcome in outcomes:
@@ -54,7 +45,7 @@ def last_runs(settings: Settings) -> dict[str, datetime]:
     """Each job's latest recorded ``scheduled_for``."""
     from quantlib_local.storage import load_nightly_runs, session_scope
 
-    with session_scope(_engine(settings)) as session:
+    with session_scope(store_engine(settings)) as session:
         runs = load_nightly_runs(session)
     latest: dict[str, datetime] = {}
     for run in runs:
@@ -104,7 +95,7 @@ def nightly(settings: Settings, manifest: Path, run_all: bool, names: tuple[str,
     """
     jobs = load_manifest(manifest)
     reports = reports_dir or settings.reports_dir
-    _engine(settings)  # a store that cannot take the run records fails now, before any job runs
+    store_engine(settings)  # a store that cannot take the run records fails now, before any job runs
     if isinstance(workers, bool) or workers < 1:
         raise ValidationError("--workers", workers, "use a whole number >= 1")
 

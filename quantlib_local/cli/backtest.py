@@ -10,6 +10,7 @@ import click
 import pandas as pd
 import yaml
 
+from quantlib_local.cli._store import store_engine
 from quantlib_local.config import Settings
 from quantlib_local.exceptions import ValidationError
 
@@ -126,7 +127,7 @@ def backtest(settings: Settings, strategy: str, sources: tuple[str, ...], params
         from quantlib_local.backtest.recording import record_backtest
         from quantlib_local.storage import session_scope
 
-        with session_scope(_store(settings)) as session:
+        with session_scope(store_engine(settings)) as session:
             run = record_backtest(session, result)
         click.echo(f"recorded run {run.run_id} in {settings.display_database_url}")
 
@@ -175,14 +176,3 @@ def promote(settings: Settings, strategy: str, sources: tuple[str, ...], params:
         click.echo("nothing written: the strategy did not earn promotion", err=True)
         click.get_current_context().exit(EXIT_GATE_FAILED)
     click.echo(f"manifest: {outcome.manifest_path.resolve()}")  # type: ignore[union-attr]
-
-
-def _store(settings: Settings) -> Any:
-    """The store's engine; the embedded SQLite default is migrated on first use."""
-    from quantlib_local.storage import open_database, upgrade_database
-
-    url = settings.resolved_database_url
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade_database(url)
-    return open_database(url)
