@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= dev,postgres,rl,notebooks
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean help
+.PHONY: install browser demo test bench clean help
 
 help:
 	@echo "make demo   - set up .venv, run the research summary and the nightly notebook jobs on embedded data"
@@ -28,11 +28,21 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The dashboard tests drive Debian's chromium through its chromedriver (nothing is downloaded
+# at test time). Installed with apt when missing and we are root; otherwise say how.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (dashboard browser tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "The dashboard tests need chromium and chromedriver: sudo apt-get install chromium chromium-driver"; \
+		exit 1; fi
+
 demo: $(STAMP)
 	$(BIN)/qlab demo
 	$(BIN)/qlab nightly --all --no-progress
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
