@@ -66,12 +66,13 @@ def cli(ctx: click.Context, log_level: str | None, debug: bool) -> None:
 
 def _register_builtin_commands() -> None:
     from quantlib_local.cli.backtest import backtest, promote
+    from quantlib_local.cli.dashboard import dashboard
     from quantlib_local.cli.data import data
     from quantlib_local.cli.db import db
     from quantlib_local.cli.demo import demo
     from quantlib_local.cli.rl import rl
 
-    for command in (data, db, demo, backtest, promote, rl):
+    for command in (data, db, demo, backtest, promote, rl, dashboard):
         cli.add_command(command)
 
 
