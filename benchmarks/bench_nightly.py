@@ -19,7 +19,7 @@ QUICK_JOBS = ("volatility", "heston", "portfolio")
 
 
 def _wall_seconds(jobs, workers: int) -> tuple[float, int]:
-    from papermill_jobs.cli import DEFAULT_NOTEBOOKS
+    from papermill_jobs.manifest import DEFAULT_NOTEBOOKS
     from papermill_jobs.runner import SUCCEEDED, run_jobs
 
     with tempfile.TemporaryDirectory(prefix="qlab-bench-nightly-") as reports:

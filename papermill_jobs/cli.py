@@ -8,21 +8,20 @@ from pathlib import Path
 
 import click
 
-from papermill_jobs.manifest import DEFAULT_MANIFEST, JobSpec, load_manifest
+from papermill_jobs.manifest import DEFAULT_MANIFEST, DEFAULT_NOTEBOOKS, JobSpec, load_manifest
 from papermill_jobs.runner import SUCCEEDED, JobOutcome, run_jobs
-from quantlib_local.cli._store import store_engine
 from quantlib_local.config import Settings
 from quantlib_local.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
 EXIT_JOBS_FAILED = 1
-DEFAULT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def record_and_index(settings: Settings, outcomes: list[JobOutcome], reports_dir: Path) -> Path:
     """Store the run records, then rewrite ``reports/index.html`` from every run in the store."""
     from papermill_jobs.index import write_index
     from quantlib_local.backtest.provenance import code_version
+    from quantlib_local.cli._store import store_engine
     from quantlib_local.storage import load_nightly_runs, record_nightly_run, session_scope
 
     engine = store_engine(settings)
@@ -43,6 +42,7 @@ def record_and_index(settings: Settings, outcomes: list[JobOutcome], reports_dir
 
 def last_runs(settings: Settings) -> dict[str, datetime]:
     """Each job's latest recorded ``scheduled_for``."""
+    from quantlib_local.cli._store import store_engine
     from quantlib_local.storage import load_nightly_runs, session_scope
 
     with session_scope(store_engine(settings)) as session:
@@ -93,6 +93,8 @@ def nightly(settings: Settings, manifest: Path, run_all: bool, names: tuple[str,
     stops the others. Writes reports/<date>/<job>.ipynb and .html, a run record in the
     store, and refreshes reports/index.html. Exits 1 when any job did not succeed.
     """
+    from quantlib_local.cli._store import store_engine  # not at import: quantlib_local.cli loads this plug-in
+
     jobs = load_manifest(manifest)
     reports = reports_dir or settings.reports_dir
     store_engine(settings)  # a store that cannot take the run records fails now, before any job runs

@@ -29,6 +29,8 @@ from croniter import croniter
 from quantlib_local.exceptions import ValidationError
 
 DEFAULT_MANIFEST = Path(__file__).with_name("jobs.yaml")
+DEFAULT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+"""Where relative notebook paths start: the repository's ``notebooks/``."""
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KNOWN_FIELDS = {"name", "notebook", "schedule", "parameters", "timeout", "retries", "kernel"}
 
