@@ -22,7 +22,7 @@ INSTALL_HINT = (
     "and Selenium with `pip install selenium`"
 )
 
-PAGE_TIMEOUT = 45
+PAGE_TIMEOUT = 90  # generous: a loaded 2-core machine runs Voila, its kernel and Chromium at once
 """Seconds a dashboard may take to draw its figures (kernel start, imports, first render)."""
 
 SEEDED_DEPLOYMENTS = ("synthetic-rebalance-paper", "synthetic-trend-paper")
@@ -132,7 +132,7 @@ def trace(state: dict[str, Any], starts_with: str) -> dict[str, Any]:
     raise AssertionError(f"no trace named {starts_with}... in {[t['name'] for t in state['traces']]}")
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float = 30) -> Any:
+def wait_for(condition: Callable[[], Any], *, timeout: float = 60) -> Any:
     """Poll ``condition`` until it returns something truthy; return its last value (falsy on timeout)."""
     deadline = time.monotonic() + timeout
     value = condition()

@@ -18,7 +18,7 @@ from tests.dashboards.helpers import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def _options(browser) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.dashboards.helpers import CSS, figure_state, open_dashboard, page_errors, select_option, trace, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def test_portfolio_risk_renders_and_follows_its_widgets(browser, seeded_voila, screenshot):
