@@ -22,6 +22,7 @@ from quantlib_local.storage.engine import (
     session_scope,
 )
 from quantlib_local.storage.ledger import (
+    load_deployments,
     load_equity_curve,
     load_fills,
     load_instruments,
@@ -90,6 +91,7 @@ __all__ = [
     "load_instruments",
     "load_nightly_runs",
     "load_orders",
+    "load_deployments",
     "load_positions",
     "nightly_runs_frame",
     "open_database",

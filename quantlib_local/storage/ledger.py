@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from quantlib_local.core import Fill, Instrument, Order, OrderStatus, Position
@@ -377,6 +377,16 @@ def upsert_position(
     row.realized_pnl = realized_pnl
     row.updated_at = when
     session.flush()
+
+
+def load_deployments(session: Session) -> list[str]:
+    """Names of every deployment with orders, positions or equity snapshots in the store, sorted."""
+    query = union(
+        select(OrderRow.deployment).where(OrderRow.deployment.is_not(None)),
+        select(PositionRow.deployment),
+        select(EquitySnapshotRow.deployment).where(EquitySnapshotRow.deployment.is_not(None)),
+    )
+    return sorted({row[0] for row in session.execute(query)})
 
 
 def load_positions(session: Session, deployment: str) -> list[Position]:

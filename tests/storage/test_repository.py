@@ -26,6 +26,7 @@ from quantlib_local.storage import (
     finish_backtest_run,
     load_backtest_run,
     load_backtest_runs,
+    load_deployments,
     load_equity_curve,
     load_fills,
     load_instruments,
@@ -355,3 +356,15 @@ def test_records_frame_of_loaded_orders(engine: Engine) -> None:
     assert frame["status"].tolist() == ["intent", "intent"]
     empty = records_frame([], Fill)
     assert empty.empty and "trade_id" in empty.columns
+
+
+def test_deployments_are_named_by_their_orders_positions_and_snapshots(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        assert load_deployments(session) == []
+        record_order_intent(session, make_order("qlab-a-1"), deployment="orders-only")
+        record_order_intent(session, make_order("qlab-a-2"))  # a research order belongs to no deployment
+        upsert_position(session, Position("BTC/USDT", quantity=1.0, venue="binance"), deployment="positions-only")
+        record_equity_snapshot(session, timestamp=T0, equity=1.0, cash=1.0, exposure=0.0, deployment="equity-only")
+        record_equity_snapshot(session, timestamp=T0, equity=1.0, cash=1.0, exposure=0.0, deployment="orders-only")
+    with session_scope(engine) as session:
+        assert load_deployments(session) == ["equity-only", "orders-only", "positions-only"]

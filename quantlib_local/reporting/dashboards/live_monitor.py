@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from sqlalchemy import select, union
 from sqlalchemy.engine import Engine
 
 from quantlib_local import risk
@@ -22,9 +21,7 @@ from quantlib_local.config import Settings, load_settings
 from quantlib_local.core import Fill, Order, Position
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.storage import (
-    EquitySnapshotRow,
-    OrderRow,
-    PositionRow,
+    load_deployments,
     load_equity_curve,
     load_fills,
     load_orders,
@@ -79,14 +76,8 @@ def list_deployments(engine: Engine) -> list[str]:
     engine
         An engine of a migrated store (:func:`open_monitor_store`).
     """
-    query = union(
-        select(OrderRow.deployment).where(OrderRow.deployment.is_not(None)),
-        select(PositionRow.deployment),
-        select(EquitySnapshotRow.deployment).where(EquitySnapshotRow.deployment.is_not(None)),
-    )
     with session_scope(engine) as session:
-        names = {row[0] for row in session.execute(query)}
-    return sorted(names)
+        return load_deployments(session)
 
 
 def open_monitor_store(
