@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,14 +28,8 @@ def record_and_index(settings: Settings, outcomes: list[JobOutcome], reports_dir
     engine = store_engine(settings)
     version = code_version()
     with session_scope(engine) as session:
-        for outcome in outcomes:
-            record_nightly_run(
-                session, job=outcome.job, notebook=outcome.notebook, parameters=outcome.parameters,
-                scheduled_for=outcome.scheduled_for, started_at=outcome.started_at, finished_at=outcome.finished_at,
-                status=outcome.status, attempts=outcome.attempts, reason=outcome.reason, data_hash=outcome.data_hash,
-                metrics=outcome.metrics, output_notebook=outcome.output_notebook, output_html=outcome.output_html,
-                code_version=version,
-            )
+        for outcome in outcomes:  # the outcome's fields are the run record's, by name
+            record_nightly_run(session, **dataclasses.asdict(outcome), code_version=version)
     with session_scope(engine) as session:
         runs = load_nightly_runs(session)
     return write_index(reports_dir, runs)

@@ -16,7 +16,14 @@ Execution = Literal["next_open", "next_close"]
 OrderKind = Literal["market", "limit"]
 
 
-def _check(name: str, value: Any, low: float, high: float, fix: str, *, allow_low: bool = True) -> float:
+def check_number(name: str, value: Any, low: float, high: float, fix: str, *, allow_low: bool = True) -> float:
+    """``value`` as a float when it is a finite real in ``[low, high]`` (``(low, high]`` without ``allow_low``).
+
+    Raises
+    ------
+    ValidationError
+        Naming ``name``, the value and ``fix`` otherwise.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValidationError(name, value, fix)
     if value < low or value > high or (not allow_low and value == low):
@@ -31,7 +38,7 @@ class FixedFraction:
     fraction: float = 1.0
 
     def __post_init__(self) -> None:
-        _check("sizing.fraction", self.fraction, 0.0, 1.0, "use a fraction in (0, 1]", allow_low=False)
+        check_number("sizing.fraction", self.fraction, 0.0, 1.0, "use a fraction in (0, 1]", allow_low=False)
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,9 @@ class FractionalKelly:
     max_fraction: float = 1.0
 
     def __post_init__(self) -> None:
-        _check("sizing.multiplier", self.multiplier, 0.0, 1.0, "use a Kelly multiplier in (0, 1]", allow_low=False)
-        _check("sizing.lookback", self.lookback, 2, 1e9, "use a lookback of at least 2 bars")
-        _check("sizing.max_fraction", self.max_fraction, 0.0, 1.0, "use a cap in (0, 1]", allow_low=False)
+        check_number("sizing.multiplier", self.multiplier, 0.0, 1.0, "use a Kelly multiplier in (0, 1]", allow_low=False)
+        check_number("sizing.lookback", self.lookback, 2, 1e9, "use a lookback of at least 2 bars")
+        check_number("sizing.max_fraction", self.max_fraction, 0.0, 1.0, "use a cap in (0, 1]", allow_low=False)
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,10 @@ class VolatilityTargetSizing:
     max_fraction: float = 1.0
 
     def __post_init__(self) -> None:
-        _check("sizing.target_volatility", self.target_volatility, 0.0, 10.0, "use an annual decimal such as 0.15",
+        check_number("sizing.target_volatility", self.target_volatility, 0.0, 10.0, "use an annual decimal such as 0.15",
                allow_low=False)
-        _check("sizing.lookback", self.lookback, 2, 1e9, "use a lookback of at least 2 bars")
-        _check("sizing.max_fraction", self.max_fraction, 0.0, 1.0, "use a cap in (0, 1]", allow_low=False)
+        check_number("sizing.lookback", self.lookback, 2, 1e9, "use a lookback of at least 2 bars")
+        check_number("sizing.max_fraction", self.max_fraction, 0.0, 1.0, "use a cap in (0, 1]", allow_low=False)
 
 
 Sizing = Union[FixedFraction, FractionalKelly, VolatilityTargetSizing]
@@ -134,30 +141,30 @@ class BacktestConfig:
     periods_per_year: float | None = None
 
     def __post_init__(self) -> None:
-        _check("init_cash", self.init_cash, 0.0, 1e15, "use a positive amount of cash", allow_low=False)
-        _check("fees", self.fees, 0.0, 0.5, "use a proportional fee such as 0.001 (0.1 %)")
-        _check("fixed_fees", self.fixed_fees, 0.0, 1e12, "use a non-negative fee per order")
-        _check("slippage", self.slippage, 0.0, 0.5, "use a proportional slippage such as 0.0005")
+        check_number("init_cash", self.init_cash, 0.0, 1e15, "use a positive amount of cash", allow_low=False)
+        check_number("fees", self.fees, 0.0, 0.5, "use a proportional fee such as 0.001 (0.1 %)")
+        check_number("fixed_fees", self.fixed_fees, 0.0, 1e12, "use a non-negative fee per order")
+        check_number("slippage", self.slippage, 0.0, 0.5, "use a proportional slippage such as 0.0005")
         if not isinstance(self.sizing, (FixedFraction, FractionalKelly, VolatilityTargetSizing)):
             raise ValidationError("sizing", self.sizing, "use FixedFraction, FractionalKelly or VolatilityTargetSizing")
         for name in ("stop_loss", "take_profit"):
             value = getattr(self, name)
             if value is not None:
-                _check(name, value, 0.0, 10.0, "use a fraction of the entry price such as 0.05, or None",
+                check_number(name, value, 0.0, 10.0, "use a fraction of the entry price such as 0.05, or None",
                        allow_low=False)
         if self.trailing_stop and self.stop_loss is None:
             raise ValidationError("trailing_stop", True, "set stop_loss as well (the trailing distance)")
         if self.order_type not in ("market", "limit"):
             raise ValidationError("order_type", self.order_type, "use 'market' or 'limit'")
-        _check("limit_offset", self.limit_offset, 0.0, 0.5, "use a fraction of the close such as 0.002")
+        check_number("limit_offset", self.limit_offset, 0.0, 0.5, "use a fraction of the close such as 0.002")
         if self.execution not in (None, "next_open", "next_close"):
             raise ValidationError("execution", self.execution, "use 'next_open', 'next_close' or None")
         if self.size_granularity is not None:
-            _check("size_granularity", self.size_granularity, 0.0, 1e12, "use a positive unit such as 1, or None",
+            check_number("size_granularity", self.size_granularity, 0.0, 1e12, "use a positive unit such as 1, or None",
                    allow_low=False)
-        _check("risk_free_rate", self.risk_free_rate, -1.0, 1.0, "use an annual decimal such as 0.02")
+        check_number("risk_free_rate", self.risk_free_rate, -1.0, 1.0, "use an annual decimal such as 0.02")
         if self.periods_per_year is not None:
-            _check("periods_per_year", self.periods_per_year, 0.0, 1e8, "use e.g. 252 or 365, or None",
+            check_number("periods_per_year", self.periods_per_year, 0.0, 1e8, "use e.g. 252 or 365, or None",
                    allow_low=False)
 
     @property

@@ -77,7 +77,7 @@ def _training_options(function: Any) -> Any:
 
 def training_config(algorithm: str, steps: int, n_envs: int, seed: int, device: str | None, episode_length: int,
                     actions: str, reward_items: tuple[str, ...], norm_window: int, fees: float, slippage: float,
-                    hyper_items: tuple[str, ...]) -> Any:
+                    hyper_items: tuple[str, ...], checkpoint_every: int | None = 50_000) -> Any:
     """A :class:`~quantlib_local.rl.training.TrainingConfig` from the command-line options."""
     from dataclasses import replace
 
@@ -103,7 +103,7 @@ def training_config(algorithm: str, steps: int, n_envs: int, seed: int, device: 
         raise ValidationError("--hyper", unknown[0], f"use one of {sorted(base.__dataclass_fields__)}")
     tuned = replace(base, **hyper)
     return TrainingConfig(algorithm=algorithm, total_steps=steps, n_envs=n_envs, seed=seed, device=device,  # type: ignore[arg-type]
-                          environment=environment, **{algorithm: tuned})
+                          checkpoint_every=checkpoint_every, environment=environment, **{algorithm: tuned})
 
 
 @click.group("rl")
@@ -124,13 +124,10 @@ def train(sources: tuple[str, ...], symbol: str | None, algorithm: str, steps: i
           fees: float, slippage: float, hyper_items: tuple[str, ...], no_progress: bool, start: pd.Timestamp | None,
           end: pd.Timestamp | None, out_dir: Path, resume: bool, checkpoint_every: int) -> None:
     """Train an agent on bars before --end; write the policy to OUT/policy.pt."""
-    from dataclasses import replace
-
     from quantlib_local.rl.training import train_agent
 
     config = training_config(algorithm, steps, n_envs, seed, device, episode_length, actions, reward_items,
-                             norm_window, fees, slippage, hyper_items)
-    config = replace(config, checkpoint_every=checkpoint_every)
+                             norm_window, fees, slippage, hyper_items, checkpoint_every)
     bars = _window(rl_bars(sources), start, end)
     result = train_agent(bars, config, symbol=symbol, output_dir=out_dir, resume=resume, progress=not no_progress)
     returns = result.history[result.history["tag"] == "episode/return"]["value"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from dataclasses import asdict
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import torch
@@ -184,3 +185,110 @@ def restore_generator(generator: torch.Generator, state: torch.Tensor, saved_dev
                        "continues reproducibly but not bit-identically", saved_device_type, generator.device.type)
         return
     generator.set_state(state.cpu())
+
+
+class AgentBase:
+    """What :class:`~quantlib_local.rl.dqn.DQNAgent` and :class:`~quantlib_local.rl.ppo.PPOAgent` share.
+
+    Subclasses set :attr:`algorithm` and :attr:`config_type`, call :meth:`_setup` first in
+    ``__init__``, expose the network that scores actions as :attr:`policy_network`, and
+    extend :meth:`state_dict` / :meth:`load_state_dict` with their own pieces.
+    """
+
+    algorithm: ClassVar[str]
+    config_type: ClassVar[type]
+    config: Any
+    optimizer: torch.optim.Optimizer
+
+    def _setup(self, observation_size: int, n_actions: int, config: Any, device: torch.device | str | None,
+               seed: int) -> int:
+        """Check the config, place the agent, seed its generator; return the seed of the network weights."""
+        if config is None:
+            config = self.config_type()
+        if not isinstance(config, self.config_type):
+            raise ValidationError("config", type(config).__name__, f"pass a {self.config_type.__name__} or None")
+        self.config = config
+        self.device = resolve_device(device)
+        self.seed = seed
+        network_seed, generator_seed, self._env_seed = derive_seeds(seed)
+        self.observation_size = observation_size
+        self.n_actions = n_actions
+        self.generator = torch.Generator(device=self.device)
+        self.generator.manual_seed(generator_seed)
+        self.steps_done = 0
+        self.updates_done = 0
+        self._obs: torch.Tensor | None = None
+        return network_seed
+
+    @property
+    def policy_network(self) -> torch.nn.Module:
+        """The network whose scores (Q-values or logits) pick the greedy action."""
+        raise NotImplementedError
+
+    def _start(self, env: BatchedEnvironment, n_envs: int) -> None:
+        """Reset ``env`` on the first call; later calls must continue on as many episodes."""
+        if self._obs is None:
+            obs = env.reset(seed=self._env_seed)
+            self._obs = obs.to(device=self.device, dtype=torch.float32).clone()
+        elif self._obs.shape[0] != n_envs:
+            raise ValidationError("env.n_envs", n_envs,
+                                  f"continue on an environment with n_envs={self._obs.shape[0]} as before, or build a "
+                                  "new agent")
+
+    def greedy_actions(self, obs: torch.Tensor) -> torch.Tensor:
+        """Highest-scoring actions, ``(B,)`` int64 on ``obs``'s device."""
+        with torch.no_grad():
+            scores = self.policy_network(obs.to(device=self.device, dtype=torch.float32))
+        return scores.argmax(dim=-1).to(obs.device)
+
+    def policy_state(self) -> dict[str, Any]:
+        """``{"algorithm", "network": spec, "state_dict": weights}`` for :func:`~.networks.load_policy`."""
+        return {"algorithm": self.algorithm, "network": self.policy_network.network_spec(),
+                "state_dict": cpu_weights(self.policy_network)}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue training exactly (a copy; save it with :func:`torch.save`).
+
+        The environment's state is not included: save ``env.state_dict()`` beside it.
+        """
+        return clone_state({
+            "algorithm": self.algorithm, "observation_size": self.observation_size, "n_actions": self.n_actions,
+            "config": asdict(self.config), "seed": self.seed, "device_type": self.device.type,
+            "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state(),
+            "steps_done": self.steps_done, "updates_done": self.updates_done, "obs": self._obs,
+        })
+
+    def load_state_dict(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Continue from :meth:`state_dict` (then restore the environment with its own ``load_state_dict``).
+
+        Returns the checked copy of ``state`` for subclasses to load their own pieces from.
+
+        Raises
+        ------
+        ValidationError
+            When the state comes from another algorithm, other sizes or another configuration.
+        """
+        check_state(state, self.algorithm, self.observation_size, self.n_actions, asdict(self.config))
+        state = clone_state(state)
+        self.optimizer.load_state_dict(state["optimizer"])
+        restore_generator(self.generator, state["generator"], state["device_type"])
+        obs = state["obs"]
+        self._obs = None if obs is None else obs.to(self.device)
+        self.seed = state["seed"]
+        self._env_seed = derive_seeds(self.seed)[2]
+        self.steps_done = int(state["steps_done"])
+        self.updates_done = int(state["updates_done"])
+        return state
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any], *, device: torch.device | str | None = None) -> Any:
+        """A new agent built with the saved configuration and loaded from ``state``."""
+        if not isinstance(state, dict) or state.get("algorithm") != cls.algorithm:
+            raise ValidationError("state", type(state).__name__,
+                                  f"pass the dict returned by {cls.__name__}.state_dict()")
+        config = dict(state["config"])
+        config["hidden_sizes"] = tuple(config["hidden_sizes"])
+        agent = cls(state["observation_size"], state["n_actions"], cls.config_type(**config),  # type: ignore[call-arg]
+                    device=device, seed=state["seed"])
+        agent.load_state_dict(state)
+        return agent

@@ -7,24 +7,15 @@ orders with the backtest engine's own order arithmetic (see :mod:`quantlib_local
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from quantlib_local.backtest.config import BacktestConfig
+from quantlib_local.backtest.config import BacktestConfig, check_number
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.strategies.features import FeatureSettings
 
 REWARD_TERMS = ("pnl", "sharpe", "drawdown", "risk")
 """The terms of design eq. 5, in the order R = a PnL + b Sharpe - c Drawdown - d Risk."""
-
-
-def _real(name: str, value: Any, low: float, high: float, fix: str, *, open_low: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(name, value, fix)
-    if value < low or value > high or (open_low and value == low):
-        raise ValidationError(name, value, fix)
-    return float(value)
 
 
 def _whole(name: str, value: Any, minimum: int, fix: str) -> int:
@@ -66,7 +57,7 @@ class ObservationSettings:
         if not isinstance(self.features, FeatureSettings):
             raise ValidationError("observation.features", self.features, "pass a FeatureSettings")
         _whole("observation.norm_window", self.norm_window, 2, "use a window of at least 2 bars, e.g. 250")
-        _real("observation.clip", self.clip, 0.0, 1e6, "use a positive clip such as 5.0", open_low=True)
+        check_number("observation.clip", self.clip, 0.0, 1e6, "use a positive clip such as 5.0", allow_low=False)
         if self.garch_window is not None:
             _whole("observation.garch_window", self.garch_window, 100, "use at least 100 returns, or None")
         _whole("observation.garch_refit_every", self.garch_refit_every, 1, "use a whole number of bars >= 1")
@@ -103,11 +94,12 @@ class RewardWeights:
 
     def __post_init__(self) -> None:
         for name in REWARD_TERMS:
-            _real(f"reward.{name}", getattr(self, name), 0.0, 1e6, "use a non-negative weight")
-        _real("reward.sharpe_decay", self.sharpe_decay, 0.0, 1.0, "use a decay in (0, 1), e.g. 0.01", open_low=True)
+            check_number(f"reward.{name}", getattr(self, name), 0.0, 1e6, "use a non-negative weight")
+        check_number("reward.sharpe_decay", self.sharpe_decay, 0.0, 1.0, "use a decay in (0, 1), e.g. 0.01",
+                     allow_low=False)
         if self.sharpe_decay >= 1.0:
             raise ValidationError("reward.sharpe_decay", self.sharpe_decay, "use a decay in (0, 1), e.g. 0.01")
-        _real("reward.scale", self.scale, 0.0, 1e9, "use a positive scale such as 100", open_low=True)
+        check_number("reward.scale", self.scale, 0.0, 1e9, "use a positive scale such as 100", allow_low=False)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import copy
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -48,20 +48,16 @@ import torch.nn.functional as F
 
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.rl.agents import (
+    AgentBase,
     LogFn,
     check_env,
-    check_state,
     check_step_count,
     clone_state,
-    cpu_weights,
-    derive_seeds,
     env_device,
     is_int,
     is_number,
     log_episodes,
     require,
-    resolve_device,
-    restore_generator,
 )
 from quantlib_local.rl.interface import BatchedEnvironment, StepBatch
 from quantlib_local.rl.networks import build_network, check_hidden_sizes, q_network_spec
@@ -326,7 +322,7 @@ class _UpdateLog:
             self.count = 0
 
 
-class DQNAgent:
+class DQNAgent(AgentBase):
     """DQN agent (design, algorithm 1) for discrete actions on a batched environment.
 
     Parameters
@@ -362,20 +358,13 @@ class DQNAgent:
     """
 
     algorithm = "dqn"
+    config_type = DQNConfig
 
     def __init__(self, observation_size: int, n_actions: int, config: DQNConfig | None = None, *,
                  device: torch.device | str | None = None, seed: int = 0) -> None:
-        if config is None:
-            config = DQNConfig()
-        if not isinstance(config, DQNConfig):
-            raise ValidationError("config", type(config).__name__, "pass a DQNConfig or None")
-        self.config = config
-        self.device = resolve_device(device)
-        self.seed = seed
-        network_seed, generator_seed, self._env_seed = derive_seeds(seed)
+        network_seed = self._setup(observation_size, n_actions, config, device, seed)
+        config = self.config
         spec = q_network_spec(observation_size, n_actions, config.hidden_sizes, config.dueling)
-        self.observation_size = observation_size
-        self.n_actions = n_actions
         self.q_network = build_network(spec, seed=network_seed).to(self.device)
         self.target_network = copy.deepcopy(self.q_network).requires_grad_(False)
         self._parameters = list(self.q_network.parameters())
@@ -383,14 +372,9 @@ class DQNAgent:
         # The fused implementation updates all tensors in one kernel: several times faster for small networks.
         self.optimizer = torch.optim.Adam(self._parameters, lr=config.learning_rate,
                                           fused=self.device.type in ("cpu", "cuda"))
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(generator_seed)
         self.replay = ReplayBuffer(config.buffer_size, observation_size, self.device)
-        self.steps_done = 0
-        self.updates_done = 0
         self._steps_since_train = 0
         self._steps_since_target = 0
-        self._obs: torch.Tensor | None = None
         self._n_step_queue: NStepAccumulator | None = None
 
     # ------------------------------------------------------------------ training
@@ -472,13 +456,7 @@ class DQNAgent:
         self._obs.copy_(batch.obs)
 
     def _prepare(self, env: BatchedEnvironment, n_envs: int) -> None:
-        if self._obs is None:
-            obs = env.reset(seed=self._env_seed)
-            self._obs = obs.to(device=self.device, dtype=torch.float32).clone()
-        elif self._obs.shape[0] != n_envs:
-            raise ValidationError("env.n_envs", n_envs,
-                                  f"continue on an environment with n_envs={self._obs.shape[0]} as before, or build a "
-                                  "new agent")
+        self._start(env, n_envs)
         if self.config.n_step > 1 and self._n_step_queue is None:
             self._n_step_queue = NStepAccumulator(self.config.n_step, n_envs, self.observation_size,
                                                   self.config.gamma, self.device)
@@ -522,51 +500,27 @@ class DQNAgent:
                 target.copy_(online)
 
     # ------------------------------------------------------------------ acting
-    def greedy_actions(self, obs: torch.Tensor) -> torch.Tensor:
-        """Actions with the highest Q-value, ``(B,)`` int64 on ``obs``'s device."""
-        with torch.no_grad():
-            values = self.q_network(obs.to(device=self.device, dtype=torch.float32))
-        return values.argmax(dim=-1).to(obs.device)
-
-    def policy_state(self) -> dict[str, Any]:
-        """``{"algorithm": "dqn", "network": spec, "state_dict": weights}`` for :func:`~.networks.load_policy`."""
-        return {"algorithm": self.algorithm, "network": self.q_network.network_spec(),
-                "state_dict": cpu_weights(self.q_network)}
+    @property
+    def policy_network(self) -> torch.nn.Module:
+        """The online Q-network (greedy actions maximise its Q-values)."""
+        return self.q_network
 
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue training exactly (a copy; save it with :func:`torch.save`).
-
-        The environment's state is not included: save ``env.state_dict()`` beside it.
-        """
-        state = {
-            "algorithm": self.algorithm, "observation_size": self.observation_size, "n_actions": self.n_actions,
-            "config": asdict(self.config), "seed": self.seed, "device_type": self.device.type,
+        """:meth:`AgentBase.state_dict` plus both networks, the replay buffer and the n-step queue."""
+        return {**super().state_dict(), **clone_state({
             "q_network": self.q_network.state_dict(), "target_network": self.target_network.state_dict(),
-            "optimizer": self.optimizer.state_dict(), "replay": self.replay.state_dict(),
+            "replay": self.replay.state_dict(),
             "n_step_queue": None if self._n_step_queue is None else self._n_step_queue.state_dict(),
-            "generator": self.generator.get_state(), "steps_done": self.steps_done,
-            "updates_done": self.updates_done, "steps_since_train": self._steps_since_train,
-            "steps_since_target": self._steps_since_target, "obs": self._obs,
-        }
-        return clone_state(state)
+            "steps_since_train": self._steps_since_train, "steps_since_target": self._steps_since_target,
+        })}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Continue from :meth:`state_dict` (then restore the environment with its own ``load_state_dict``).
-
-        Raises
-        ------
-        ValidationError
-            When the state comes from another algorithm, other sizes or another configuration.
-        """
-        check_state(state, self.algorithm, self.observation_size, self.n_actions, asdict(self.config))
-        state = clone_state(state)
+    def load_state_dict(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Continue from :meth:`state_dict` (see :meth:`AgentBase.load_state_dict`)."""
+        state = super().load_state_dict(state)
         self.q_network.load_state_dict(state["q_network"])
         self.target_network.load_state_dict(state["target_network"])
-        self.optimizer.load_state_dict(state["optimizer"])
         self.replay.load_state_dict(state["replay"])
-        obs = state["obs"]
-        self._obs = None if obs is None else obs.to(self.device)
         queue = state["n_step_queue"]
         if queue is None:
             self._n_step_queue = None
@@ -575,22 +529,6 @@ class DQNAgent:
             self._n_step_queue = NStepAccumulator(self.config.n_step, n_envs, self.observation_size,
                                                   self.config.gamma, self.device)
             self._n_step_queue.load_state_dict(queue)
-        restore_generator(self.generator, state["generator"], state["device_type"])
-        self.seed = state["seed"]
-        self._env_seed = derive_seeds(self.seed)[2]
-        self.steps_done = int(state["steps_done"])
-        self.updates_done = int(state["updates_done"])
         self._steps_since_train = int(state["steps_since_train"])
         self._steps_since_target = int(state["steps_since_target"])
-
-    @classmethod
-    def from_state_dict(cls, state: dict[str, Any], *, device: torch.device | str | None = None) -> DQNAgent:
-        """A new agent built with the saved configuration and loaded from ``state``."""
-        if not isinstance(state, dict) or state.get("algorithm") != cls.algorithm:
-            raise ValidationError("state", type(state).__name__, "pass the dict returned by DQNAgent.state_dict()")
-        config = dict(state["config"])
-        config["hidden_sizes"] = tuple(config["hidden_sizes"])
-        agent = cls(state["observation_size"], state["n_actions"], DQNConfig(**config), device=device,
-                    seed=state["seed"])
-        agent.load_state_dict(state)
-        return agent
+        return state

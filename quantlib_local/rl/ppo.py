@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -37,20 +37,16 @@ import torch.nn.functional as F
 
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.rl.agents import (
+    AgentBase,
     LogFn,
     check_env,
-    check_state,
     check_step_count,
     clone_state,
-    cpu_weights,
-    derive_seeds,
     env_device,
     is_int,
     is_number,
     log_episodes,
     require,
-    resolve_device,
-    restore_generator,
 )
 from quantlib_local.rl.interface import BatchedEnvironment
 from quantlib_local.rl.networks import actor_critic_spec, build_network, check_hidden_sizes
@@ -186,7 +182,7 @@ class Rollout:
         self.episode_ends = zeros(n_steps, n_envs, dtype=torch.bool)
 
 
-class PPOAgent:
+class PPOAgent(AgentBase):
     """PPO agent with separate policy and value networks for discrete actions.
 
     Parameters
@@ -216,28 +212,16 @@ class PPOAgent:
     """
 
     algorithm = "ppo"
+    config_type = PPOConfig
 
     def __init__(self, observation_size: int, n_actions: int, config: PPOConfig | None = None, *,
                  device: torch.device | str | None = None, seed: int = 0) -> None:
-        if config is None:
-            config = PPOConfig()
-        if not isinstance(config, PPOConfig):
-            raise ValidationError("config", type(config).__name__, "pass a PPOConfig or None")
-        self.config = config
-        self.device = resolve_device(device)
-        self.seed = seed
-        network_seed, generator_seed, self._env_seed = derive_seeds(seed)
+        network_seed = self._setup(observation_size, n_actions, config, device, seed)
+        config = self.config
         spec = actor_critic_spec(observation_size, n_actions, config.hidden_sizes)
-        self.observation_size = observation_size
-        self.n_actions = n_actions
         self.network = build_network(spec, seed=network_seed).to(self.device)
         self._parameters = list(self.network.parameters())
         self.optimizer = torch.optim.Adam(self._parameters, lr=config.learning_rate, eps=1e-5)
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(generator_seed)
-        self.steps_done = 0
-        self.updates_done = 0
-        self._obs: torch.Tensor | None = None
         self.rollout: Rollout | None = None
 
     # ------------------------------------------------------------------ training
@@ -288,13 +272,7 @@ class PPOAgent:
         return self
 
     def _prepare(self, env: BatchedEnvironment, n_envs: int) -> None:
-        if self._obs is None:
-            obs = env.reset(seed=self._env_seed)
-            self._obs = obs.to(device=self.device, dtype=torch.float32).clone()
-        elif self._obs.shape[0] != n_envs:
-            raise ValidationError("env.n_envs", n_envs,
-                                  f"continue on an environment with n_envs={self._obs.shape[0]} as before, or build a "
-                                  "new agent")
+        self._start(env, n_envs)
         if self.rollout is None or self.rollout.obs.shape[1] != n_envs:
             self.rollout = Rollout(self.config.n_steps, n_envs, self.observation_size, self.device)
 
@@ -386,60 +364,18 @@ class PPOAgent:
                 log(f"train/{tag}", value, self.steps_done)
 
     # ------------------------------------------------------------------ acting
-    def greedy_actions(self, obs: torch.Tensor) -> torch.Tensor:
-        """Most probable actions (argmax of the policy logits), ``(B,)`` int64 on ``obs``'s device."""
-        with torch.no_grad():
-            logits = self.network(obs.to(device=self.device, dtype=torch.float32))
-        return logits.argmax(dim=-1).to(obs.device)
-
-    def policy_state(self) -> dict[str, Any]:
-        """``{"algorithm": "ppo", "network": spec, "state_dict": weights}`` for :func:`~.networks.load_policy`."""
-        return {"algorithm": self.algorithm, "network": self.network.network_spec(),
-                "state_dict": cpu_weights(self.network)}
+    @property
+    def policy_network(self) -> torch.nn.Module:
+        """The actor-critic (greedy actions maximise its policy logits)."""
+        return self.network
 
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue training exactly (a copy; save it with :func:`torch.save`).
+        """:meth:`AgentBase.state_dict` plus the actor-critic's weights."""
+        return {**super().state_dict(), "network": clone_state(self.network.state_dict())}
 
-        The environment's state is not included: save ``env.state_dict()`` beside it.
-        """
-        state = {
-            "algorithm": self.algorithm, "observation_size": self.observation_size, "n_actions": self.n_actions,
-            "config": asdict(self.config), "seed": self.seed, "device_type": self.device.type,
-            "network": self.network.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(), "steps_done": self.steps_done,
-            "updates_done": self.updates_done, "obs": self._obs,
-        }
-        return clone_state(state)
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Continue from :meth:`state_dict` (then restore the environment with its own ``load_state_dict``).
-
-        Raises
-        ------
-        ValidationError
-            When the state comes from another algorithm, other sizes or another configuration.
-        """
-        check_state(state, self.algorithm, self.observation_size, self.n_actions, asdict(self.config))
-        state = clone_state(state)
+    def load_state_dict(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Continue from :meth:`state_dict` (see :meth:`AgentBase.load_state_dict`)."""
+        state = super().load_state_dict(state)
         self.network.load_state_dict(state["network"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        restore_generator(self.generator, state["generator"], state["device_type"])
-        obs = state["obs"]
-        self._obs = None if obs is None else obs.to(self.device)
-        self.seed = state["seed"]
-        self._env_seed = derive_seeds(self.seed)[2]
-        self.steps_done = int(state["steps_done"])
-        self.updates_done = int(state["updates_done"])
-
-    @classmethod
-    def from_state_dict(cls, state: dict[str, Any], *, device: torch.device | str | None = None) -> PPOAgent:
-        """A new agent built with the saved configuration and loaded from ``state``."""
-        if not isinstance(state, dict) or state.get("algorithm") != cls.algorithm:
-            raise ValidationError("state", type(state).__name__, "pass the dict returned by PPOAgent.state_dict()")
-        config = dict(state["config"])
-        config["hidden_sizes"] = tuple(config["hidden_sizes"])
-        agent = cls(state["observation_size"], state["n_actions"], PPOConfig(**config), device=device,
-                    seed=state["seed"])
-        agent.load_state_dict(state)
-        return agent
+        return state

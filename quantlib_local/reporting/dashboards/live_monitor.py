@@ -30,6 +30,7 @@ from quantlib_local.storage import (
     record_equity_snapshot,
     record_fill,
     record_order_intent,
+    records_frame,
     session_scope,
     update_order_status,
     upgrade_database,
@@ -321,30 +322,13 @@ class DeploymentSnapshot:
 
 
 def _orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
-    rows = [
-        {
-            "created_at": order.created_at, "client_order_id": order.client_order_id, "symbol": order.symbol,
-            "side": order.side.value, "order_type": order.order_type.value, "quantity": order.quantity,
-            "limit_price": order.limit_price, "stop_price": order.stop_price, "status": order.status.value,
-            "venue": order.venue, "exchange_order_id": order.exchange_order_id,
-        }
-        for order in orders
-    ]
-    frame = pd.DataFrame(rows, columns=list(ORDER_COLUMNS))
+    frame = records_frame(orders, Order)[list(ORDER_COLUMNS)]
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     return frame
 
 
 def _fills_frame(fills: Sequence[Fill]) -> pd.DataFrame:
-    rows = [
-        {
-            "timestamp": fill.timestamp, "symbol": fill.symbol, "side": fill.side.value, "quantity": fill.quantity,
-            "price": fill.price, "fee": fill.fee, "fee_currency": fill.fee_currency,
-            "client_order_id": fill.client_order_id, "trade_id": fill.trade_id, "venue": fill.venue,
-        }
-        for fill in fills
-    ]
-    frame = pd.DataFrame(rows, columns=list(FILL_COLUMNS))
+    frame = records_frame(fills, Fill)[list(FILL_COLUMNS)]
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     return frame
 
