@@ -6,7 +6,9 @@ from quantlib_local.core.bars import (
     OHLCV_COLUMNS,
     SYMBOL_LEVEL,
 )
+from quantlib_local.core.guards import GuardCheck, GuardStatus
 from quantlib_local.core.instrument import AssetClass, Instrument
+from quantlib_local.core.opportunities import OPPORTUNITY_COLUMNS, OPPORTUNITY_TEXT_COLUMNS
 from quantlib_local.core.orders import (
     Fill,
     Order,
@@ -21,9 +23,13 @@ __all__ = [
     "AssetClass",
     "FIELD_LEVEL",
     "Fill",
+    "GuardCheck",
+    "GuardStatus",
     "INDEX_NAME",
     "Instrument",
     "OHLCV_COLUMNS",
+    "OPPORTUNITY_COLUMNS",
+    "OPPORTUNITY_TEXT_COLUMNS",
     "Order",
     "OrderSide",
     "OrderStatus",

@@ -23,6 +23,7 @@ from quantlib_local.risk.drawdown import (
     max_drawdown,
     max_drawdown_duration,
 )
+from quantlib_local.risk.guards import GUARD_NAMES, RiskLimits, check_guards, guard_status, worst_status
 from quantlib_local.risk.kelly import (
     DEFAULT_KELLY_MULTIPLIER,
     fractional_kelly,
@@ -76,6 +77,11 @@ from quantlib_local.risk.tail_risk import (
 )
 
 __all__ = [
+    "GUARD_NAMES",
+    "RiskLimits",
+    "check_guards",
+    "guard_status",
+    "worst_status",
     "DEFAULT_MAX_LEVERAGE",
     "DEFAULT_MAX_POSITION",
     "DEFAULT_VOLATILITY_FLOOR",

@@ -44,14 +44,23 @@ from quantlib_local.storage.migrate import (
     upgrade_database,
 )
 from quantlib_local.storage.models import (
+    ArbitrageOpportunityRow,
     BacktestRunRow,
     Base,
     EquitySnapshotRow,
     FillRow,
+    GuardCheckRow,
     InstrumentRow,
     NightlyRunRow,
     OrderRow,
     PositionRow,
+)
+from quantlib_local.storage.monitoring import (
+    load_guard_checks,
+    load_guard_status,
+    load_opportunities,
+    record_guard_checks,
+    record_opportunities,
 )
 from quantlib_local.storage.nightly_runs import load_nightly_runs, nightly_runs_frame, record_nightly_run
 from quantlib_local.storage.records import BacktestRun, JobStatus, NightlyRun, RunStatus
@@ -64,6 +73,13 @@ from quantlib_local.storage.run_records import (
 )
 
 __all__ = [
+    "ArbitrageOpportunityRow",
+    "GuardCheckRow",
+    "load_guard_checks",
+    "load_guard_status",
+    "load_opportunities",
+    "record_guard_checks",
+    "record_opportunities",
     "BacktestRun",
     "BacktestRunRow",
     "Base",

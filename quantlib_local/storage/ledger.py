@@ -32,6 +32,7 @@ from quantlib_local.storage.models import (
     BacktestRunRow,
     EquitySnapshotRow,
     FillRow,
+    GuardCheckRow,
     InstrumentRow,
     OrderRow,
     PositionRow,
@@ -380,10 +381,11 @@ def upsert_position(
 
 
 def load_deployments(session: Session) -> list[str]:
-    """Names of every deployment with orders, positions or equity snapshots in the store, sorted."""
+    """Names of every deployment with orders, positions, equity snapshots or guard checks in the store, sorted."""
     query = union(
         select(OrderRow.deployment).where(OrderRow.deployment.is_not(None)),
         select(PositionRow.deployment),
+        select(GuardCheckRow.deployment),
         select(EquitySnapshotRow.deployment).where(EquitySnapshotRow.deployment.is_not(None)),
     )
     return sorted({row[0] for row in session.execute(query)})

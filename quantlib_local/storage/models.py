@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from quantlib_local.core import AssetClass, OrderSide, OrderStatus, OrderType
+from quantlib_local.core import AssetClass, GuardStatus, OrderSide, OrderStatus, OrderType
 from quantlib_local.storage.column_types import Float64, UTCDateTime, utc_now
 from quantlib_local.storage.records import JobStatus, RunStatus
 
@@ -255,3 +255,55 @@ class EquitySnapshotRow(Base):
     equity: Mapped[float] = mapped_column(Float64)
     cash: Mapped[float] = mapped_column(Float64)
     exposure: Mapped[float] = mapped_column(Float64)
+
+
+class GuardCheckRow(Base):
+    """One risk guard's verdict for one deployment at one time (:class:`~quantlib_local.core.GuardCheck`).
+
+    The runner appends a row per guard each time it checks; the latest row per guard is the
+    guard's current status. ``value`` is NULL while there is too little history to measure.
+    """
+
+    __tablename__ = "guard_checks"
+    __table_args__ = (
+        UniqueConstraint("deployment", "guard", "checked_at"),
+        Index(None, "deployment", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    guard: Mapped[str] = mapped_column(String(SYMBOL_LENGTH))
+    status: Mapped[GuardStatus] = mapped_column(enum_column_type(GuardStatus, "guard_status"))
+    value: Mapped[float | None] = mapped_column(Float64)
+    limit: Mapped[float] = mapped_column(Float64)
+    message: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArbitrageOpportunityRow(Base):
+    """One cross-venue opportunity a scanner saw (columns of :data:`~quantlib_local.core.OPPORTUNITY_COLUMNS`).
+
+    ``source`` names the scanner or deployment that recorded it.
+    """
+
+    __tablename__ = "arbitrage_opportunities"
+    __table_args__ = (
+        CheckConstraint("buy_venue <> sell_venue", name="two_venues"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index(None, "source", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    symbol: Mapped[str] = mapped_column(String(SYMBOL_LENGTH))
+    buy_venue: Mapped[str] = mapped_column(String(SYMBOL_LENGTH))
+    sell_venue: Mapped[str] = mapped_column(String(SYMBOL_LENGTH))
+    buy_price: Mapped[float] = mapped_column(Float64)
+    sell_price: Mapped[float] = mapped_column(Float64)
+    quantity: Mapped[float] = mapped_column(Float64)
+    gross_edge: Mapped[float] = mapped_column(Float64)
+    net_edge: Mapped[float] = mapped_column(Float64)
+    expected_profit: Mapped[float] = mapped_column(Float64)
+    priority: Mapped[float] = mapped_column(Float64)
+    latency_ms: Mapped[float] = mapped_column(Float64)

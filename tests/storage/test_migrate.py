@@ -47,7 +47,7 @@ def _schema_differences(engine: Engine, metadata: object = Base.metadata) -> lis
         return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
 
-def test_store_has_the_seven_tables() -> None:
+def test_store_has_the_nine_tables() -> None:
     assert STORE_TABLES == {
         "instruments",
         "backtest_runs",
@@ -56,6 +56,8 @@ def test_store_has_the_seven_tables() -> None:
         "positions",
         "equity_snapshots",
         "nightly_runs",
+        "guard_checks",
+        "arbitrage_opportunities",
     }
 
 

@@ -342,7 +342,7 @@ def test_migration_0002_adds_and_drops_nightly_runs(database_url: str, backend: 
     tables, _, _ = _inspect(database_url)
     assert "nightly_runs" not in tables and "orders" in tables
 
-    upgrade_database(database_url)
+    upgrade_database(database_url, "0002")
     assert current_revision(database_url) == "0002"
     tables, indexes, checks = _inspect(database_url)
     assert "nightly_runs" in tables
@@ -352,7 +352,7 @@ def test_migration_0002_adds_and_drops_nightly_runs(database_url: str, backend: 
         "ck_nightly_runs_attempts_not_negative",
         "ck_nightly_runs_finished_after_started",
     }
-    engine = open_database(database_url)
+    engine = create_engine_for(database_url)  # the store is at 0002 on purpose: no head check
     try:
         with session_scope(engine) as session:
             record_order_intent(session, make_order("kept"))

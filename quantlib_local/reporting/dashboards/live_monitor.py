@@ -70,7 +70,7 @@ def is_synthetic_deployment(name: str) -> bool:
 
 
 def list_deployments(engine: Engine) -> list[str]:
-    """Names of every deployment with orders, positions or equity snapshots in the store, sorted.
+    """Names of every deployment with orders, positions, equity snapshots or guard checks in the store, sorted.
 
     Parameters
     ----------
