@@ -1,5 +1,6 @@
-"""The live monitor in a real headless Chromium: deployments of the store in a Dropdown, switching
-redraws the equity curve, Refresh and auto-refresh re-read the store, an empty store says so."""
+"""The live monitor in a real headless Chromium: deployments of the store in a Dropdown with their
+guard status, switching redraws the equity curve, Refresh and auto-refresh re-read the store, an
+empty store says so."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ def test_live_monitor_shows_each_deployment_and_refreshes(browser, seeded_voila,
     assert "partially_filled" in browser.find_element(CSS, ".qlab-table-open-orders").text, where
     assert browser.find_elements(CSS, ".qlab-table-recent-fills tbody tr"), f"no fills shown {where}"
     assert browser.find_elements(CSS, ".qlab-table-positions tbody tr"), f"no positions shown {where}"
+    guards = browser.find_elements(CSS, ".qlab-table-guards tbody tr")
+    assert len(guards) == 4, f"{len(guards)} guard rows, expected one per risk guard {where}"
+    assert "max_drawdown" in browser.find_element(CSS, ".qlab-table-guards").text, where
     before = figure_state(browser, "equity")
     assert before and f"SYNTHETIC {first}" in before["title"], f"{before and before['title']} {where}"
 

@@ -3,7 +3,7 @@ inputs, the SYNTHETIC demo store, the widget apps reacting to their controls, an
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ import pytest
 from quantlib_local import portfolio as pf
 from quantlib_local import risk
 from quantlib_local.config import load_settings
-from quantlib_local.core import Order, OrderStatus, Position
+from quantlib_local.core import GuardCheck, Order, OrderStatus, Position
 from quantlib_local.data import BUNDLED_DATASETS
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.reporting.dashboards import (
@@ -21,6 +21,7 @@ from quantlib_local.reporting.dashboards import (
     NO_DEPLOYMENTS_MESSAGE,
     LiveMonitorDashboard,
     PortfolioRiskDashboard,
+    deployment_tables_html,
     drawdown_figure,
     equity_curve_figure,
     frontier_figure,
@@ -38,9 +39,11 @@ from quantlib_local.reporting.dashboards import (
 from quantlib_local.storage import (
     load_equity_curve,
     load_fills,
+    load_guard_checks,
     load_orders,
     load_positions,
     open_database,
+    record_guard_checks,
     record_order_intent,
     session_scope,
     upgrade_database,
@@ -277,7 +280,9 @@ def test_seed_demo_deployment_writes_a_consistent_synthetic_ledger(store):
         orders = load_orders(session, deployment="synthetic-test-paper")
         fills = load_fills(session, deployment="synthetic-test-paper")
         positions = load_positions(session, "synthetic-test-paper")
-    assert counts == {"orders": len(orders), "fills": len(fills), "positions": len(positions), "equity_snapshots": 120}
+        guards = load_guard_checks(session, "synthetic-test-paper")
+    assert counts == {"orders": len(orders), "fills": len(fills), "positions": len(positions), "equity_snapshots": 120,
+                      "guard_checks": len(guards)}
     assert len(equity) == 120 and equity.index[-1] == pd.Timestamp(END, tz="UTC")
     assert (equity.index.to_series().diff().dropna() == pd.Timedelta(hours=1)).all()
     first_fees = sum(fill.fee for fill in fills if fill.timestamp == equity.index[0])
@@ -296,6 +301,16 @@ def test_seed_demo_deployment_writes_a_consistent_synthetic_ledger(store):
         assert position.average_price == pytest.approx(replayed[position.symbol].average_price)
         assert position.realized_pnl == pytest.approx(replayed[position.symbol].realized_pnl)
     assert {p.symbol for p in positions} == {"SYNTH-A/USD", "SYNTH-B/USD"}
+    # the guards were checked at every rebalance (bars 0, 12, ..., 108) and the last bar, on the curve so far
+    times = sorted({check.checked_at for check in guards})
+    assert len(times) == 11 and times[-1] == equity.index[-1]
+    last = [check for check in guards if check.checked_at == times[-1]]
+    replayed_checks = {c.guard: c for c in risk.check_guards(equity["equity"])}
+    for check in last:
+        if check.guard == "max_position":  # the marks are not stored: bounded by the gross exposure
+            assert 0.0 < check.value <= equity["exposure"].iloc[-1] / equity["equity"].iloc[-1]
+        else:
+            assert check.value == pytest.approx(replayed_checks[check.guard].value)
 
 
 def test_seeding_is_deterministic(tmp_path):
@@ -320,6 +335,7 @@ def test_seeding_is_deterministic(tmp_path):
         ({"symbols": []}, "symbols"),
         ({"initial_cash": 0.0}, "initial_cash"),
         ({"fee_rate": 0.5}, "fee_rate"),
+        ({"limits": {"max_drawdown": 0.1}}, "limits"),
     ],
 )
 def test_seed_refuses_bad_input(store, arguments, field):
@@ -352,6 +368,11 @@ def test_snapshot_of_a_deployment(store):
     summary = snapshot.summary()
     assert summary["equity"] == pytest.approx(snapshot.equity["equity"].iloc[-1])
     assert summary["open_orders"] == 2
+    assert sorted(snapshot.guards["guard"]) == sorted(risk.GUARD_NAMES)
+    assert (snapshot.guards["checked_at"] == snapshot.equity.index[-1]).all()
+    tables = deployment_tables_html(snapshot)
+    assert tables["guards"].count("<tr class=\"qlab-guard-") == len(risk.GUARD_NAMES)
+    assert "No arbitrage opportunities recorded" in tables["opportunities"] and snapshot.opportunities.empty
     figure = equity_curve_figure(snapshot)
     assert figure.layout.title.text.startswith("SYNTHETIC synthetic-b: equity")
     assert list(_trace(figure, "equity").y) == pytest.approx(snapshot.equity["equity"].tolist())
@@ -433,6 +454,26 @@ def test_live_monitor_switches_deployments_and_refreshes(store):
     assert dashboard.deployment.value == "synthetic-b"  # the selection survives a refresh
     dashboard.timer.value += 1  # what the browser-side timer does every refresh_seconds
     assert dashboard.snapshot.deployment == "synthetic-b"
+
+
+def test_a_tripped_guard_is_listed_first_in_red_and_named_in_the_status(store):
+    seed_demo_deployment(store, "synthetic-a", seed=1, bars=48, end=END)
+    late = pd.Timestamp(END, tz="UTC").to_pydatetime() + timedelta(minutes=5)
+    with session_scope(store) as session:
+        record_guard_checks(session, "synthetic-a", [
+            GuardCheck("max_drawdown", "tripped", 0.11, 0.08, late, "drawdown 11% over 8%"),
+            GuardCheck("daily_loss", "warning", 0.025, 0.03, late, "close to the daily limit"),
+        ])
+    snapshot = load_deployment_snapshot(store, "synthetic-a")
+    assert list(snapshot.guards["status"])[:2] == ["tripped", "warning"]
+    assert snapshot.tripped_guards == ["max_drawdown"] and snapshot.summary()["guards"] == "tripped"
+    html = deployment_tables_html(snapshot)["guards"]
+    assert html.index('class="qlab-guard-tripped"') < html.index('class="qlab-guard-warning"')
+    assert "11.00%" in html and "8.00%" in html
+    dashboard = LiveMonitorDashboard(str(store.url))
+    assert "guards TRIPPED: max_drawdown" in dashboard.status.value
+    assert "qlab-notice-warning" in dashboard.status.value
+    assert "qlab-guard-tripped" in dashboard.tables["guards"].value
 
 
 def test_live_monitor_parameters_are_checked(store):

@@ -78,6 +78,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
 FILL_COLUMNS: tuple[str, ...] = (
     "timestamp", "symbol", "side", "quantity", "price", "fee", "fee_currency", "client_order_id", "trade_id", "venue",
 )
+GUARD_COLUMNS: tuple[str, ...] = ("guard", "status", "value", "limit", "message", "checked_at")
 POSITION_COLUMNS: tuple[str, ...] = ("symbol", "venue", "quantity", "average_price", "cost_value", "realized_pnl")
 
 _FIGURE_WIDTH = 640
@@ -90,6 +91,8 @@ _STYLE = """<style>
 .qlab-notice {padding: 6px 10px; border-radius: 4px; margin: 4px 0; font-size: 13px;}
 .qlab-notice-info {background: #eef5fc; border-left: 4px solid #3b82c4;}
 .qlab-notice-warning {background: #fff6e0; border-left: 4px solid #d99a00;}
+.qlab-guard-tripped td {background: #fde8e8; color: #922b21; font-weight: 600;}
+.qlab-guard-warning td {background: #fff6e0;}
 .qlab-notice-synthetic {background: #fde8e8; border-left: 4px solid #c0392b; font-weight: 600;}
 </style>"""
 

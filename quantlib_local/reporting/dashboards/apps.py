@@ -259,7 +259,7 @@ class LiveMonitorDashboard:
     figure
         The equity ``FigureWidget``.
     tables
-        HTML widgets ``positions``, ``open_orders``, ``recent_fills``.
+        HTML widgets ``guards``, ``positions``, ``open_orders``, ``recent_fills``, ``opportunities``.
     snapshot
         The :class:`DeploymentSnapshot` on display (None when there is none).
     widget
@@ -301,7 +301,9 @@ class LiveMonitorDashboard:
         self.status = w.HTML()
         self.status.add_class("qlab-status")
         self.figure: go.FigureWidget | None = None  # built from the first content: updates before display are lost
-        self.tables = {name: w.HTML() for name in ("positions", "open_orders", "recent_fills")}
+        self.tables = {
+            name: w.HTML() for name in ("guards", "positions", "open_orders", "recent_fills", "opportunities")
+        }
         for name, table in self.tables.items():
             table.add_class(f"qlab-table-{name.replace('_', '-')}")
         self.errors = w.Output()
@@ -315,9 +317,12 @@ class LiveMonitorDashboard:
             w.HTML(_STYLE),
             w.HBox([self.deployment, self.refresh_button, self.auto_refresh, self.timer]),
             self.banner, self.status, _figure_box(w, self.figure, "equity"),
+            w.HTML("<h4>Risk guards (latest check of each)</h4>"), self.tables["guards"],
             w.HTML("<h4>Positions</h4>"), self.tables["positions"],
             w.HTML("<h4>Open orders</h4>"), self.tables["open_orders"],
             w.HTML(f"<h4>Recent fills (latest {self.fills_limit}, newest first)</h4>"), self.tables["recent_fills"],
+            w.HTML("<h4>Latest arbitrage opportunities (every scanner, newest first)</h4>"),
+            self.tables["opportunities"],
             self.errors,
         ])
         self.widget.add_class("qlab-dashboard")
@@ -372,9 +377,12 @@ class LiveMonitorDashboard:
         summary = snapshot.summary()
         last = summary["last_snapshot"]
         when = "no equity snapshot yet" if last is None else f"last snapshot {last:%Y-%m-%d %H:%M} UTC"
+        tripped = snapshot.tripped_guards
+        guards = f"guards TRIPPED: {', '.join(tripped)}" if tripped else f"guards {summary['guards']}"
         self.status.value = _notice_html(
-            f"Store {self.store}; {when}; {summary['open_orders']} open orders, {summary['positions']} positions; "
-            f"read at {snapshot.loaded_at:%H:%M:%S} UTC.", "info")
+            f"Store {self.store}; {when}; {guards}; {summary['open_orders']} open orders, "
+            f"{summary['positions']} positions; read at {snapshot.loaded_at:%H:%M:%S} UTC.",
+            "warning" if tripped else "info")
         self._set_figure(equity_curve_figure(snapshot))  # last, so a page showing the new curve shows the rest too
         return snapshot
 

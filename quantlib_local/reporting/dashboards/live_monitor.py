@@ -18,17 +18,20 @@ from sqlalchemy.engine import Engine
 
 from quantlib_local import risk
 from quantlib_local.config import Settings, load_settings
-from quantlib_local.core import Fill, Order, Position
+from quantlib_local.core import Fill, GuardCheck, Order, Position
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.storage import (
     load_deployments,
     load_equity_curve,
     load_fills,
+    load_guard_status,
+    load_opportunities,
     load_orders,
     load_positions,
     open_database,
     record_equity_snapshot,
     record_fill,
+    record_guard_checks,
     record_order_intent,
     records_frame,
     session_scope,
@@ -48,6 +51,7 @@ from quantlib_local.reporting.dashboards._common import (
     DEMO_DEPLOYMENTS,
     DEMO_STORE_FILE,
     FILL_COLUMNS,
+    GUARD_COLUMNS,
     OPEN_ORDER_STATUSES,
     ORDER_COLUMNS,
     POSITION_COLUMNS,
@@ -59,6 +63,10 @@ from quantlib_local.reporting.dashboards._common import (
 )
 
 logger = logging.getLogger(__name__)
+
+DEMO_RISK_LIMITS = risk.RiskLimits(max_position_fraction=0.5)
+"""Guard limits of the SYNTHETIC demo deployments: appendix A's, but 50 % per position (not 10 %),
+since a demo portfolio of two made-up symbols cannot spread its capital over ten positions."""
 
 
 # --------------------------------------------------------------------------- live monitor: store
@@ -141,6 +149,7 @@ def seed_demo_deployment(
     initial_cash: float = 100_000.0,
     rebalance_every: int = 12,
     fee_rate: float = 0.001,
+    limits: risk.RiskLimits = DEMO_RISK_LIMITS,
 ) -> dict[str, int]:
     """Write a SYNTHETIC paper deployment into the store, through the storage API.
 
@@ -148,7 +157,10 @@ def seed_demo_deployment(
     ``rebalance_every`` bars the deployment trades to random long-only target weights with
     market orders (intent -> filled, one fill each, fee ``fee_rate``), and after the last
     bar it leaves one resting limit buy (``open``) and one partially filled limit sell, so
-    the monitor has open orders to show. An equity snapshot is written every bar.
+    the monitor has open orders to show. Each target weight stays within three quarters of
+    ``limits.max_position_fraction``, as a runner respecting its guard would trade. An equity
+    snapshot is written every bar, and the risk guards of :func:`quantlib_local.risk.check_guards`
+    are checked with ``limits`` and recorded at every rebalance and at the last bar.
 
     Parameters
     ----------
@@ -170,11 +182,14 @@ def seed_demo_deployment(
         Bars between rebalances (at least 1).
     fee_rate
         Fee as a fraction of the traded notional.
+    limits
+        Limits of the recorded guard checks; default :data:`DEMO_RISK_LIMITS`.
 
     Returns
     -------
     dict
-        How many ``orders``, ``fills``, ``positions`` and ``equity_snapshots`` were written.
+        How many ``orders``, ``fills``, ``positions``, ``equity_snapshots`` and ``guard_checks``
+        were written.
 
     Raises
     ------
@@ -199,6 +214,8 @@ def seed_demo_deployment(
     if not 0.0 <= fee_rate < 0.1:
         raise ValidationError("fee_rate", fee_rate, "use a fee fraction in [0, 0.1), e.g. 0.001")
     last = _utc_timestamp("end", end) or pd.Timestamp.now(tz="UTC").floor("h")
+    if not isinstance(limits, risk.RiskLimits):
+        raise ValidationError("limits", limits, "pass a quantlib_local.risk.RiskLimits")
     if deployment in list_deployments(engine):
         raise ValidationError(
             "deployment", deployment, "this deployment is already in the store; choose another name or read it as it is"
@@ -211,7 +228,8 @@ def seed_demo_deployment(
     prices = 100.0 * rng.uniform(0.5, 2.0, len(names)) * np.exp(np.cumsum(steps, axis=0))
     positions = {name: Position(symbol=name, venue="paper") for name in names}
     cash = initial_cash
-    counts = {"orders": 0, "fills": 0, "positions": 0, "equity_snapshots": 0}
+    counts = {"orders": 0, "fills": 0, "positions": 0, "equity_snapshots": 0, "guard_checks": 0}
+    curve: dict[pd.Timestamp, float] = {}
 
     def trade(session: Any, when: datetime, symbol: str, side: str, quantity: float, price: float, *,
               order_type: str = "market", limit_price: float | None = None, status: str = "filled",
@@ -238,7 +256,8 @@ def seed_demo_deployment(
             marks = prices[i]
             if i % rebalance_every == 0 and i < len(times) - 1:
                 equity = cash + sum(positions[n].quantity * marks[j] for j, n in enumerate(names))
-                targets = rng.dirichlet(np.ones(len(names))) * rng.uniform(0.4, 0.9)
+                targets = np.minimum(rng.dirichlet(np.ones(len(names))) * rng.uniform(0.4, 0.9),
+                                     0.75 * limits.max_position_fraction)
                 for j, name in enumerate(names):
                     change = targets[j] * equity / marks[j] - positions[name].quantity
                     if abs(change) * marks[j] < 0.01 * equity:
@@ -260,6 +279,11 @@ def seed_demo_deployment(
             record_equity_snapshot(session, timestamp=when, equity=float(cash + value), cash=float(cash),
                                    exposure=float(exposure), deployment=deployment)
             counts["equity_snapshots"] += 1
+            curve[stamp] = float(cash + value)
+            if i % rebalance_every == 0 or i == len(times) - 1:
+                held = {n: positions[n].quantity * marks[j] for j, n in enumerate(names) if positions[n].quantity}
+                checks = risk.check_guards(pd.Series(curve), held, limits)
+                counts["guard_checks"] += record_guard_checks(session, deployment, checks)
     counts["positions"] = sum(1 for p in positions.values() if p.quantity != 0 or p.realized_pnl != 0)
     logger.info("seeded SYNTHETIC deployment %s: %s", deployment, counts)
     return counts
@@ -286,6 +310,11 @@ class DeploymentSnapshot:
         The latest fills, newest first.
     positions
         Stored positions (flat ones included) with their cost value.
+    guards
+        The latest check of each risk guard (:data:`GUARD_COLUMNS`), most severe first.
+    opportunities
+        The latest arbitrage opportunities recorded by any scanner, newest first (``source``
+        and :data:`~quantlib_local.core.OPPORTUNITY_COLUMNS`).
     loaded_at
         When the snapshot was read (UTC).
     """
@@ -296,7 +325,14 @@ class DeploymentSnapshot:
     open_orders: pd.DataFrame
     recent_fills: pd.DataFrame
     positions: pd.DataFrame
+    guards: pd.DataFrame
+    opportunities: pd.DataFrame
     loaded_at: pd.Timestamp
+
+    @property
+    def tripped_guards(self) -> list[str]:
+        """Names of the guards whose latest check tripped."""
+        return list(self.guards.loc[self.guards["status"] == "tripped", "guard"])
 
     def summary(self) -> pd.Series:
         """Last equity, cash and exposure, return since the first snapshot, max drawdown and counts."""
@@ -316,7 +352,8 @@ class DeploymentSnapshot:
             last_time = curve.index[-1]
         return pd.Series(
             {**values, "last_snapshot": last_time, "snapshots": len(curve), "open_orders": len(self.open_orders),
-             "recent_fills": len(self.recent_fills), "positions": len(self.positions)},
+             "recent_fills": len(self.recent_fills), "positions": len(self.positions),
+             "guards": _worst_guard(self.guards), "opportunities": len(self.opportunities)},
             dtype=object, name=self.deployment,
         )
 
@@ -344,8 +381,25 @@ def _positions_frame(positions: Sequence[Position]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(POSITION_COLUMNS))
 
 
-def load_deployment_snapshot(engine: Engine, deployment: str, *, fills_limit: int = 20) -> DeploymentSnapshot:
-    """Read the equity curve, open orders, recent fills and positions of one deployment.
+def _guards_frame(checks: Sequence[GuardCheck]) -> pd.DataFrame:
+    frame = records_frame(checks, GuardCheck)[list(GUARD_COLUMNS)]
+    frame["checked_at"] = pd.to_datetime(frame["checked_at"], utc=True)
+    severity = frame["status"].map({"tripped": 0, "warning": 1, "ok": 2})
+    return frame.iloc[severity.argsort(kind="stable")].reset_index(drop=True)
+
+
+def _worst_guard(guards: pd.DataFrame) -> str:
+    for status in ("tripped", "warning", "ok"):
+        if (guards["status"] == status).any():
+            return status
+    return "not checked"
+
+
+def load_deployment_snapshot(
+    engine: Engine, deployment: str, *, fills_limit: int = 20, opportunities_limit: int = 20
+) -> DeploymentSnapshot:
+    """Read the equity curve, open orders, recent fills, positions and guards of one deployment,
+    and the latest arbitrage opportunities of the store.
 
     Parameters
     ----------
@@ -355,14 +409,17 @@ def load_deployment_snapshot(engine: Engine, deployment: str, *, fills_limit: in
         One of :func:`list_deployments`.
     fills_limit
         How many of the latest fills to keep (at least 1).
+    opportunities_limit
+        How many of the latest opportunities to keep (at least 1).
 
     Raises
     ------
     ValidationError
-        For a deployment the store does not know, or a bad ``fills_limit``.
+        For a deployment the store does not know, or a bad limit.
     """
-    if isinstance(fills_limit, bool) or not isinstance(fills_limit, numbers.Integral) or fills_limit < 1:
-        raise ValidationError("fills_limit", fills_limit, "use a whole number of fills, at least 1 (e.g. 20)")
+    for field, limit in (("fills_limit", fills_limit), ("opportunities_limit", opportunities_limit)):
+        if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
+            raise ValidationError(field, limit, "use a whole number of rows, at least 1 (e.g. 20)")
     known = list_deployments(engine)
     if deployment not in known:
         fix = f"choose one of {known}" if known else "record a deployment first (the paper or live runner writes them)"
@@ -372,6 +429,8 @@ def load_deployment_snapshot(engine: Engine, deployment: str, *, fills_limit: in
         orders = load_orders(session, deployment=deployment, statuses=OPEN_ORDER_STATUSES)
         fills = load_fills(session, deployment=deployment)
         positions = load_positions(session, deployment)
+        guards = load_guard_status(session, deployment)
+        opportunities = load_opportunities(session, limit=int(opportunities_limit))
     recent = _fills_frame(fills[-int(fills_limit):][::-1])
     return DeploymentSnapshot(
         deployment=deployment,
@@ -380,6 +439,8 @@ def load_deployment_snapshot(engine: Engine, deployment: str, *, fills_limit: in
         open_orders=_orders_frame(orders),
         recent_fills=recent,
         positions=_positions_frame(positions),
+        guards=_guards_frame(guards),
+        opportunities=opportunities,
         loaded_at=pd.Timestamp.now(tz="UTC"),
     )
 
@@ -411,11 +472,35 @@ def equity_curve_figure(snapshot: DeploymentSnapshot) -> go.Figure:
 
 
 def deployment_tables_html(snapshot: DeploymentSnapshot) -> dict[str, str]:
-    """HTML of the positions, open orders and recent fills tables, keyed by those names."""
+    """HTML of the guards, positions, open orders, recent fills and opportunities tables, keyed by those names.
+
+    Guard rows carry the class ``qlab-guard-<status>`` so a tripped guard shows in red and a
+    warning in amber.
+    """
     return {
+        "guards": _STYLE + _guards_html(snapshot.guards),
         "positions": _STYLE + _table_html(snapshot.positions, "No positions recorded."),
         "open_orders": _STYLE + _table_html(snapshot.open_orders, "No open orders."),
         "recent_fills": _STYLE + _table_html(snapshot.recent_fills, "No fills recorded."),
+        "opportunities": _STYLE + _table_html(
+            snapshot.opportunities, "No arbitrage opportunities recorded (a scanner records them as it runs).",
+            float_format="{:,.6g}",
+        ),
     }
+
+
+def _guards_html(guards: pd.DataFrame) -> str:
+    if guards.empty:
+        return _table_html(guards, "No guard checks recorded for this deployment yet.")
+    rows = []
+    for record in guards.itertuples(index=False):
+        value = "" if pd.isna(record.value) else f"{record.value:.2%}"
+        cells = (record.guard, record.status, value, f"{record.limit:.2%}", record.message,
+                 f"{record.checked_at:%Y-%m-%d %H:%M} UTC")
+        rows.append(f'<tr class="qlab-guard-{html.escape(record.status)}">'
+                    + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>")
+    head = "".join(f"<th>{name}</th>" for name in ("guard", "status", "value", "limit", "message", "checked at"))
+    return f'<table class="qlab-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
 
 
