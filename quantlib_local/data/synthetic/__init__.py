@@ -20,6 +20,7 @@ converted with the bar length (365-day year for ``calendar="24/7"``, 252 trading
 ``regime_switching_bars``  Markov-switching GBM; true regime path exposed
 ``ou_bars``                Ornstein-Uhlenbeck (mean-reverting) log price
 ``multi_venue_quotes``     top-of-book quotes on several venues with latency and fees
+``news_headlines``         timestamped headlines whose tone is correlated with returns
 =========================  ==========================================================
 """
 
@@ -36,6 +37,7 @@ from quantlib_local.data.synthetic.heston import (
     heston_bars,
     heston_paths,
 )
+from quantlib_local.data.synthetic.news import news_headlines
 from quantlib_local.data.synthetic.ou import ou_bars
 from quantlib_local.data.synthetic.quotes import (
     DEFAULT_VENUES,
@@ -64,6 +66,7 @@ __all__ = [
     "heston_bars",
     "heston_paths",
     "multi_venue_quotes",
+    "news_headlines",
     "ou_bars",
     "regime_switching_bars",
 ]
