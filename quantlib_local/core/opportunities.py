@@ -26,8 +26,8 @@ OPPORTUNITY_COLUMNS: tuple[str, ...] = (
 ``detected_at`` is a UTC timestamp; ``buy_price`` is the ask paid on ``buy_venue`` and ``sell_price``
 the bid received on ``sell_venue``; ``quantity`` is in base units; ``gross_edge`` and ``net_edge`` are
 decimal fractions of the buy price (design eq. 7, before and after fees and slippage);
-``expected_profit`` is in the quote currency; ``priority`` is design eq. 8; ``latency_ms`` is the age
-of the older of the two quotes when the opportunity was seen.
+``expected_profit`` is in the quote currency; ``priority`` is design eq. 8; ``latency_ms`` is the feed
+latency of the slower leg (receipt minus exchange timestamp), milliseconds.
 """
 
 OPPORTUNITY_TEXT_COLUMNS: tuple[str, ...] = ("symbol", "buy_venue", "sell_venue")
