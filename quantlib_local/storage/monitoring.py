@@ -109,7 +109,8 @@ def record_opportunities(session: Session, opportunities: pd.DataFrame, *, sourc
     ----------
     opportunities
         A frame with (at least) the columns of :data:`~quantlib_local.core.OPPORTUNITY_COLUMNS`;
-        ``detected_at`` UTC, prices and quantities positive, every number finite.
+        ``detected_at`` UTC (stored to the microsecond, as both databases keep it), prices and
+        quantities positive, every number finite.
     source
         The scanner or deployment that saw them, e.g. ``"arb-scanner-paper"``.
     """
@@ -188,9 +189,9 @@ def _opportunity_frame(opportunities: object) -> pd.DataFrame:
 
 
 def _opportunity_records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """Rows as plain Python values any driver binds (datetimes, str, float)."""
+    """Rows as plain Python values any driver binds (datetimes, str, float); times kept to the microsecond."""
     records = frame.to_dict(orient="records")
-    for record, stamp in zip(records, frame["detected_at"], strict=True):
+    for record, stamp in zip(records, frame["detected_at"].dt.floor("us"), strict=True):
         record["detected_at"] = stamp.to_pydatetime()
     return records
 

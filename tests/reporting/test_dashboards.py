@@ -3,6 +3,7 @@ inputs, the SYNTHETIC demo store, the widget apps reacting to their controls, an
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -18,6 +19,7 @@ from quantlib_local.data import BUNDLED_DATASETS
 from quantlib_local.exceptions import ValidationError
 from quantlib_local.reporting.dashboards import (
     DEMO_DEPLOYMENTS,
+    DEMO_SCANNER,
     NO_DEPLOYMENTS_MESSAGE,
     LiveMonitorDashboard,
     PortfolioRiskDashboard,
@@ -33,6 +35,7 @@ from quantlib_local.reporting.dashboards import (
     portfolio_tables_html,
     replace_figure,
     seed_demo_deployment,
+    seed_demo_scanner,
     var_figure,
     weights_figure,
 )
@@ -40,6 +43,7 @@ from quantlib_local.storage import (
     load_equity_curve,
     load_fills,
     load_guard_checks,
+    load_opportunities,
     load_orders,
     load_positions,
     open_database,
@@ -394,16 +398,47 @@ def test_a_real_deployment_is_not_labelled_synthetic(store):
     assert "no equity snapshots" in figure.layout.annotations[0].text
 
 
+def test_seed_demo_scanner_records_what_the_replay_found(store):
+    from quantlib_local import arbitrage
+    from quantlib_local.data.synthetic import DEFAULT_VENUES, multi_venue_quotes
+
+    written = seed_demo_scanner(store, seed=2, n_ticks=1500, end=END)
+    with session_scope(store) as session:
+        stored = load_opportunities(session, source="synthetic-scanner", limit=None)
+    assert written == len(stored) > 0
+    # the same stream replayed here finds the same opportunities (times stored to the microsecond)
+    venues = [dataclasses.replace(DEFAULT_VENUES[n], price_noise_bps=10.0) for n in ("binance", "bybit", "okx", "kraken")]
+    quotes = multi_venue_quotes(["BTC/USDT", "ETH/USDT"], venues, 1500, seed=2,
+                                start=pd.Timestamp(END, tz="UTC") - pd.Timedelta(milliseconds=150_000),
+                                s0={"BTC/USDT": 60_000.0, "ETH/USDT": 3_000.0})
+    expected = arbitrage.replay(quotes).frame().sort_values("detected_at", kind="stable")
+    restored = stored.drop(columns="source").sort_values("detected_at", kind="stable")
+    assert (restored["net_edge"] >= arbitrage.ArbitrageConfig().min_profit).all()
+    pd.testing.assert_series_equal(restored["net_edge"].reset_index(drop=True),
+                                   expected["net_edge"].reset_index(drop=True), check_names=False)
+    assert (restored["detected_at"].to_numpy() == expected["detected_at"].dt.floor("us").to_numpy()).all()
+    with pytest.raises(ValidationError) as caught:
+        seed_demo_scanner(store, "real-scanner")
+    assert caught.value.field == "source"
+
+
 def test_open_monitor_store_demo_seeds_once_in_its_own_file(tmp_path):
     settings = load_settings(data_dir=tmp_path)
     engine = open_monitor_store(demo=True, settings=settings)
     assert list_deployments(engine) == sorted(name for name, _ in DEMO_DEPLOYMENTS)
+    with session_scope(engine) as session:
+        seeded = len(load_opportunities(session, source=DEMO_SCANNER, limit=None))
+    assert seeded > 0
     assert str(tmp_path / "live_monitor_demo.sqlite") in str(engine.url)
     engine.dispose()
     again = open_monitor_store(demo=True, settings=settings)
     with session_scope(again) as session:
         first = DEMO_DEPLOYMENTS[0][0]
         assert len(load_equity_curve(session, deployment=first)) == 240
+        assert len(load_opportunities(session, source=DEMO_SCANNER, limit=None)) == seeded  # not seeded twice
+    snapshot = load_deployment_snapshot(again, first)
+    assert len(snapshot.opportunities) == 20 and set(snapshot.opportunities["source"]) == {DEMO_SCANNER}
+    assert "synthetic-scanner" in deployment_tables_html(snapshot)["opportunities"]
     again.dispose()
     assert not (tmp_path / "qlab.sqlite").exists(), "the demo must not touch the real store"
 

@@ -15,6 +15,7 @@ Live and paper monitor (reads the SQL store)
     :func:`equity_curve_figure` and :func:`deployment_tables_html`.
     :func:`seed_demo_deployment` writes a SYNTHETIC paper deployment (its name starts with
     ``synthetic-``) for demos and tests; the live runner writes the real ones.
+    :func:`seed_demo_scanner` records a SYNTHETIC arbitrage scanner's opportunities.
 
 The data and figure functions need only plotly (a core dependency); the widget apps import
 ipywidgets when they are built (the ``notebooks`` extra). A widget change re-computes the view
@@ -27,6 +28,7 @@ from __future__ import annotations
 from quantlib_local.reporting.dashboards._common import (
     CONFIDENCE_CHOICES,
     DEMO_DEPLOYMENTS,
+    DEMO_SCANNER,
     DEMO_STORE_FILE,
     NO_DEPLOYMENTS_MESSAGE,
     OPEN_ORDER_STATUSES,
@@ -46,6 +48,7 @@ from quantlib_local.reporting.dashboards.live_monitor import (
     load_deployment_snapshot,
     open_monitor_store,
     seed_demo_deployment,
+    seed_demo_scanner,
 )
 from quantlib_local.reporting.dashboards.portfolio_risk import (
     PortfolioRiskView,
@@ -61,6 +64,7 @@ from quantlib_local.reporting.dashboards.portfolio_risk import (
 __all__ = [
     "CONFIDENCE_CHOICES",
     "DEMO_DEPLOYMENTS",
+    "DEMO_SCANNER",
     "DEMO_STORE_FILE",
     "DeploymentSnapshot",
     "LiveMonitorDashboard",
@@ -85,6 +89,7 @@ __all__ = [
     "portfolio_tables_html",
     "replace_figure",
     "seed_demo_deployment",
+    "seed_demo_scanner",
     "var_figure",
     "weights_figure",
 ]

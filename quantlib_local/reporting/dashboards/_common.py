@@ -57,6 +57,9 @@ SYNTHETIC_PREFIX = "synthetic-"
 DEMO_DEPLOYMENTS: tuple[tuple[str, int], ...] = (("synthetic-trend-paper", 7), ("synthetic-rebalance-paper", 11))
 """The SYNTHETIC deployments ``open_monitor_store(demo=True)`` seeds: (name, seed)."""
 
+DEMO_SCANNER = "synthetic-scanner"
+"""The SYNTHETIC arbitrage scanner whose opportunities ``open_monitor_store(demo=True)`` records."""
+
 DEMO_STORE_FILE = "live_monitor_demo.sqlite"
 """File under ``data_dir`` of the demo store, kept apart from the real one."""
 

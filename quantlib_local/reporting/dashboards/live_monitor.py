@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import numbers
@@ -32,6 +33,7 @@ from quantlib_local.storage import (
     record_equity_snapshot,
     record_fill,
     record_guard_checks,
+    record_opportunities,
     record_order_intent,
     records_frame,
     session_scope,
@@ -49,6 +51,7 @@ from quantlib_local.reporting.dashboards._common import (
     _STYLE,
     _TEMPLATE,
     DEMO_DEPLOYMENTS,
+    DEMO_SCANNER,
     DEMO_STORE_FILE,
     FILL_COLUMNS,
     GUARD_COLUMNS,
@@ -102,8 +105,8 @@ def open_monitor_store(
         ``<data_dir>/live_monitor_demo.sqlite``.
     demo
         Migrate the store and write the SYNTHETIC deployments of :data:`DEMO_DEPLOYMENTS`
-        into it when they are missing, so the dashboard has something to show before a
-        paper or live runner has run.
+        and the SYNTHETIC scanner run of :func:`seed_demo_scanner` into it when they are
+        missing, so the dashboard has something to show before a runner has run.
     settings
         Settings to read; default :func:`quantlib_local.config.load_settings`.
 
@@ -128,6 +131,10 @@ def open_monitor_store(
             for name, seed in DEMO_DEPLOYMENTS:
                 if name not in present:
                     seed_demo_deployment(engine, name, seed=seed)
+            with session_scope(engine) as session:
+                scanned = not load_opportunities(session, source=DEMO_SCANNER, limit=1).empty
+            if not scanned:
+                seed_demo_scanner(engine, DEMO_SCANNER)
         except BaseException:
             engine.dispose()
             raise
@@ -287,6 +294,60 @@ def seed_demo_deployment(
     counts["positions"] = sum(1 for p in positions.values() if p.quantity != 0 or p.realized_pnl != 0)
     logger.info("seeded SYNTHETIC deployment %s: %s", deployment, counts)
     return counts
+
+
+def seed_demo_scanner(
+    engine: Engine,
+    source: str = "synthetic-scanner",
+    *,
+    seed: int = 5,
+    n_ticks: int = 3000,
+    end: Any = None,
+    price_noise_bps: float = 10.0,
+) -> int:
+    """Record the opportunities an arbitrage scanner finds on a SYNTHETIC quote stream.
+
+    Replays :func:`quantlib_local.data.synthetic.multi_venue_quotes` (BTC/USDT and ETH/USDT on
+    four venues, their own taker fees, venue mids ``price_noise_bps`` apart so some dislocations
+    beat the fees) through :func:`quantlib_local.arbitrage.replay` with the default
+    :class:`~quantlib_local.arbitrage.ArbitrageConfig`, and records each opportunity as it opened.
+
+    Parameters
+    ----------
+    engine
+        Engine of a migrated store.
+    source
+        Name of the scanner; must start with ``synthetic-``.
+    seed, n_ticks
+        Seed and quote updates per (symbol, venue) of the stream.
+    end
+        About when the stream ends (UTC); default now.
+    price_noise_bps
+        How far the venues' mids wander apart, basis points.
+
+    Returns
+    -------
+    int
+        Opportunities recorded.
+    """
+    from quantlib_local import arbitrage
+    from quantlib_local.data.synthetic import DEFAULT_VENUES, multi_venue_quotes
+
+    if not isinstance(source, str) or not is_synthetic_deployment(source):
+        raise ValidationError("source", source, f"start the name with {SYNTHETIC_PREFIX!r}, e.g. 'synthetic-scanner'")
+    noise = _finite("price_noise_bps", price_noise_bps, "use a positive number of basis points, e.g. 10", low=0.0)
+    last = _utc_timestamp("end", end) or pd.Timestamp.now(tz="UTC").floor("min")
+    venues = [dataclasses.replace(DEFAULT_VENUES[name], price_noise_bps=noise)
+              for name in ("binance", "bybit", "okx", "kraken")]
+    # mean gap 100 ms per (symbol, venue): the stream lasts about n_ticks / 10 seconds
+    start = last - pd.Timedelta(milliseconds=100 * int(n_ticks))
+    quotes = multi_venue_quotes(["BTC/USDT", "ETH/USDT"], venues, n_ticks, seed=seed, start=start,
+                                s0={"BTC/USDT": 60_000.0, "ETH/USDT": 3_000.0})
+    opportunities = arbitrage.replay(quotes).frame()
+    with session_scope(engine) as session:
+        written = record_opportunities(session, opportunities, source=source) if len(opportunities) else 0
+    logger.info("seeded SYNTHETIC scanner %s: %d opportunities from %d quotes", source, written, len(quotes))
+    return written
 
 
 # --------------------------------------------------------------------------- live monitor: data and figures
