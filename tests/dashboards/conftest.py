@@ -82,8 +82,8 @@ def _stop_voila(server: VoilaServer) -> None:
 
 @pytest.fixture(scope="session")
 def seeded_voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    """Voila over a store holding the two SYNTHETIC deployments of ``SEEDED_DEPLOYMENTS``."""
-    from quantlib_local.reporting.dashboards import seed_demo_deployment
+    """Voila over a store holding the two SYNTHETIC deployments of ``SEEDED_DEPLOYMENTS`` and a SYNTHETIC scanner."""
+    from quantlib_local.reporting.dashboards import seed_demo_deployment, seed_demo_scanner
     from quantlib_local.storage import open_database, upgrade_database
 
     folder = tmp_path_factory.mktemp("voila-seeded")
@@ -93,6 +93,7 @@ def seeded_voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
     try:
         for seed, name in enumerate(SEEDED_DEPLOYMENTS, start=3):
             seed_demo_deployment(engine, name, seed=seed, end="2024-06-28 16:00")
+        seed_demo_scanner(engine, n_ticks=1500, end="2024-06-28 16:00")
     finally:
         engine.dispose()
     server = _start_voila(folder, database_url=url)

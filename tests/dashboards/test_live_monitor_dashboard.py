@@ -54,6 +54,9 @@ def test_live_monitor_shows_each_deployment_and_refreshes(browser, seeded_voila,
     guards = browser.find_elements(CSS, ".qlab-table-guards tbody tr")
     assert len(guards) == 4, f"{len(guards)} guard rows, expected one per risk guard {where}"
     assert "max_drawdown" in browser.find_element(CSS, ".qlab-table-guards").text, where
+    opportunities = browser.find_elements(CSS, ".qlab-table-opportunities tbody tr")
+    assert opportunities, f"no arbitrage opportunities shown {where}"
+    assert "synthetic-scanner" in browser.find_element(CSS, ".qlab-table-opportunities").text, where
     before = figure_state(browser, "equity")
     assert before and f"SYNTHETIC {first}" in before["title"], f"{before and before['title']} {where}"
 
