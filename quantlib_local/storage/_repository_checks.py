@@ -30,6 +30,19 @@ def require_name(field: str, value: str | None, example: str) -> None:
         raise ValidationError(field, value, f"give a non-empty name, e.g. {example!r}")
 
 
+def bounded_name(field: str, value: str, limit: int, example: str) -> str:
+    """Return ``value`` when it is a non-empty name of at most ``limit`` characters (a VARCHAR's width)."""
+    require_name(field, value, example)
+    return fit_length(field, value, limit)
+
+
+def fit_length(field: str, value: str, limit: int) -> str:
+    """Return ``value`` unless it is longer than ``limit`` characters."""
+    if len(value) > limit:
+        raise ValidationError(field, value, f"keep it to at most {limit} characters (it has {len(value)})")
+    return value
+
+
 def finite_float(field: str, value: float) -> float:
     """Return ``value`` (a Python or NumPy real) as a plain float any driver can bind; refuse NaN and inf."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):

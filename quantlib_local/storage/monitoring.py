@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from quantlib_local.core import OPPORTUNITY_COLUMNS, OPPORTUNITY_TEXT_COLUMNS, GuardCheck
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.storage._repository_checks import require_name
+from quantlib_local.storage._repository_checks import bounded_name
 from quantlib_local.storage.models import NAME_LENGTH, SYMBOL_LENGTH, ArbitrageOpportunityRow, GuardCheckRow
 from quantlib_local.storage.records import require_utc
 
@@ -33,12 +33,12 @@ def record_guard_checks(session: Session, deployment: str, checks: Iterable[Guar
     A check already stored (same deployment, guard and time) is refused, so a runner that
     retries a write cannot double its history.
     """
-    _name("deployment", deployment, NAME_LENGTH, "btc-trend-paper")
+    bounded_name("deployment", deployment, NAME_LENGTH, "btc-trend-paper")
     items = list(checks)
     for check in items:
         if not isinstance(check, GuardCheck):
             raise ValidationError("checks", type(check).__name__, "pass GuardCheck objects (quantlib_local.core)")
-        _name("guard", check.guard, SYMBOL_LENGTH, "max_drawdown")
+        bounded_name("guard", check.guard, SYMBOL_LENGTH, "max_drawdown")
     keys = [(check.guard, check.checked_at) for check in items]
     if len(set(keys)) != len(keys):
         raise ValidationError("checks", "duplicate guard and checked_at", "record each guard once per check time")
@@ -114,7 +114,7 @@ def record_opportunities(session: Session, opportunities: pd.DataFrame, *, sourc
     source
         The scanner or deployment that saw them, e.g. ``"arb-scanner-paper"``.
     """
-    _name("source", source, NAME_LENGTH, "arb-scanner-paper")
+    bounded_name("source", source, NAME_LENGTH, "arb-scanner-paper")
     frame = _opportunity_frame(opportunities)
     session.add_all(
         ArbitrageOpportunityRow(source=source, **row) for row in _opportunity_records(frame)
@@ -167,13 +167,13 @@ def _opportunity_frame(opportunities: object) -> pd.DataFrame:
         raise ValidationError("opportunities", f"missing columns {missing}", fix)
     frame = opportunities.loc[:, list(OPPORTUNITY_COLUMNS)].copy()
     detected = frame["detected_at"]
-    if not pd.api.types.is_datetime64_any_dtype(detected) or getattr(detected.dt.tz, "key", str(detected.dt.tz)) != "UTC":
+    if not pd.api.types.is_datetime64_any_dtype(detected) or str(detected.dt.tz) != "UTC":
         raise ValidationError("opportunities.detected_at", detected.dtype, "give UTC timestamps (tz-aware, UTC)")
     if detected.isna().any():
         raise ValidationError("opportunities.detected_at", "missing values", "give every opportunity its time")
     for name in OPPORTUNITY_TEXT_COLUMNS:
         for value in frame[name]:
-            _name(f"opportunities.{name}", value, SYMBOL_LENGTH, "binance")
+            bounded_name(f"opportunities.{name}", value, SYMBOL_LENGTH, "binance")
     if (frame["buy_venue"] == frame["sell_venue"]).any():
         raise ValidationError("opportunities.sell_venue", "same as buy_venue", "an opportunity spans two venues")
     numeric = [name for name in OPPORTUNITY_COLUMNS if name not in OPPORTUNITY_TEXT_COLUMNS and name != "detected_at"]
@@ -195,8 +195,3 @@ def _opportunity_records(frame: pd.DataFrame) -> list[dict[str, object]]:
         record["detected_at"] = stamp.to_pydatetime()
     return records
 
-
-def _name(field: str, value: object, limit: int, example: str) -> None:
-    require_name(field, value, example)  # type: ignore[arg-type]
-    if len(str(value)) > limit:
-        raise ValidationError(field, value, f"use at most {limit} characters")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quantlib_local.exceptions import ValidationError
-from quantlib_local.storage._repository_checks import finite_float, json_ready, require_name
+from quantlib_local.storage._repository_checks import bounded_name, finite_float, fit_length, json_ready, require_name
 from quantlib_local.storage.models import NAME_LENGTH, PATH_LENGTH, RUN_ID_LENGTH, SYMBOL_LENGTH, NightlyRunRow
 from quantlib_local.storage.records import JobStatus, NightlyRun
 from quantlib_local.storage.run_records import records_frame
@@ -36,25 +36,14 @@ PathLike = str | os.PathLike[str]
 # --------------------------------------------------------------------------- checks
 
 
-def _fits(field: str, value: str, limit: int) -> str:
-    if len(value) > limit:
-        raise ValidationError(field, value, f"keep it to at most {limit} characters (it has {len(value)})")
-    return value
-
-
-def _name(field: str, value: str, limit: int, example: str) -> str:
-    require_name(field, value, example)
-    return _fits(field, value, limit)
-
-
 def _optional_name(field: str, value: str | None, limit: int, example: str) -> str | None:
-    return None if value is None else _name(field, value, limit, example)
+    return None if value is None else bounded_name(field, value, limit, example)
 
 
 def _path_text(field: str, value: PathLike, example: str) -> str:
     text = os.fspath(value) if isinstance(value, os.PathLike) else value
     require_name(field, text, example)
-    return _fits(field, text, PATH_LENGTH)
+    return fit_length(field, text, PATH_LENGTH)
 
 
 def _report_path(field: str, value: PathLike | None, example: str) -> str | None:
@@ -191,8 +180,10 @@ def record_nightly_run(
     started = _aware_utc("started_at", started_at)
     finished = _aware_utc("finished_at", finished_at)
     run = NightlyRun(
-        run_id=_name("run_id", uuid.uuid4().hex if run_id is None else run_id, RUN_ID_LENGTH, "volatility-20240310"),
-        job=_name("job", job, NAME_LENGTH, "volatility"),
+        run_id=bounded_name(
+            "run_id", uuid.uuid4().hex if run_id is None else run_id, RUN_ID_LENGTH, "volatility-20240310"
+        ),
+        job=bounded_name("job", job, NAME_LENGTH, "volatility"),
         notebook=_path_text("notebook", notebook, "volatility.ipynb"),
         parameters=json_ready("parameters", parameters),
         scheduled_for=_aware_utc("scheduled_for", scheduled_for),
@@ -201,7 +192,7 @@ def record_nightly_run(
         duration_seconds=finite_float("duration_seconds", (finished - started).total_seconds()),
         status=_status(status),
         attempts=_attempts(attempts),
-        code_version=_name("code_version", code_version, SYMBOL_LENGTH, "0.1.0+g1234abc"),
+        code_version=bounded_name("code_version", code_version, SYMBOL_LENGTH, "0.1.0+g1234abc"),
         reason=_reason(reason),
         data_hash=_optional_name("data_hash", data_hash, NAME_LENGTH, "sha256:0f3c"),
         metrics=json_ready("metrics", {} if metrics is None else metrics),
